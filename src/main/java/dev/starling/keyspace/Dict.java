@@ -1,0 +1,441 @@
+package dev.starling.keyspace;
+
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Redis's dict: a power-of-two chained hash table with incremental rehashing.
+ *
+ * <h2>Design</h2>
+ * Two tables exist while rehashing: every operation moves one bucket of {@code t0} to {@code t1}
+ * (and the cron moves more for a bounded time), so growth from zero to millions of keys never
+ * stops the world to copy. Lookups check both tables while rehashing; inserts go to {@code t1}.
+ *
+ * <h2>SCAN</h2>
+ * {@link #scan} uses Redis's reverse-binary cursor: the cursor's bits are incremented from the most
+ * significant end, so every bucket index of a smaller table is visited before its expansions in a
+ * larger one. A key present for the whole scan is returned at least once even if the table grows
+ * or shrinks between calls; some keys may be returned twice.
+ *
+ * <p>Not thread-safe: owned by the command executor.
+ */
+public final class Dict<E extends DictEntry> {
+    /** Creates entries for a dict; an instance is shared, stateless. */
+    public interface EntryFactory<E extends DictEntry> {
+        E create(byte[] key, int hash);
+    }
+
+    static final int INITIAL_SIZE = 4;
+    /** Redis's HASHTABLE_MIN_FILL: shrink when fewer than 10% of buckets are used. */
+    static final int MIN_FILL_PERCENT = 10;
+    /** Redis's dict_force_resize_ratio: grow even while resize is disallowed past this load. */
+    static final int FORCE_RESIZE_RATIO = 5;
+
+    private final EntryFactory<E> factory;
+    private DictEntry[] t0 = null;
+    private DictEntry[] t1 = null;
+    private int used0, used1;
+    /** Next bucket of t0 to move, or -1 when not rehashing. */
+    private int rehashIdx = -1;
+    /** While positive (an unsafe walk is in progress), rehash steps are skipped. */
+    private int pauseRehash;
+    private boolean resizeAllowed = true;
+
+    public Dict(EntryFactory<E> factory) {
+        this.factory = factory;
+    }
+
+    // ---------------------------------------------------------------- hashing
+
+    /** Seeded so bucket placement differs per process (Redis seeds siphash the same way). */
+    private static final int SEED = ThreadLocalRandom.current().nextInt();
+
+    public static int hash(byte[] key) {
+        int h = SEED ^ key.length;
+        int i = 0, n = key.length;
+        for (; i + 4 <= n; i += 4) {
+            int k = (key[i] & 0xff) | (key[i + 1] & 0xff) << 8 | (key[i + 2] & 0xff) << 16 | key[i + 3] << 24;
+            k *= 0xcc9e2d51;
+            k = Integer.rotateLeft(k, 15) * 0x1b873593;
+            h ^= k;
+            h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+        }
+        int k = 0;
+        switch (n - i) {
+            case 3: k ^= (key[i + 2] & 0xff) << 16;
+            case 2: k ^= (key[i + 1] & 0xff) << 8;
+            case 1: k ^= key[i] & 0xff;
+                k *= 0xcc9e2d51;
+                k = Integer.rotateLeft(k, 15) * 0x1b873593;
+                h ^= k;
+            default:
+        }
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    // ---------------------------------------------------------------- size
+
+    public long size() {
+        return (long) used0 + used1;
+    }
+
+    public boolean isRehashing() {
+        return rehashIdx != -1;
+    }
+
+    /** Buckets of the main table (and of the target table while rehashing), for INFO and tests. */
+    public int buckets() {
+        return (t0 == null ? 0 : t0.length) + (t1 == null ? 0 : t1.length);
+    }
+
+    public void setResizeAllowed(boolean allowed) {
+        this.resizeAllowed = allowed;
+    }
+
+    // ---------------------------------------------------------------- rehash
+
+    /** Moves up to n buckets from t0 to t1. Returns true if more remain. */
+    public boolean rehash(int n) {
+        if (rehashIdx == -1) return false;
+        int emptyVisits = n * 10;
+        while (n-- > 0 && used0 != 0) {
+            while (t0[rehashIdx] == null) {
+                rehashIdx++;
+                if (--emptyVisits == 0) return true;
+            }
+            DictEntry e = t0[rehashIdx];
+            int mask1 = t1.length - 1;
+            while (e != null) {
+                DictEntry next = e.next;
+                int idx = e.hash & mask1;
+                e.next = t1[idx];
+                t1[idx] = e;
+                used0--;
+                used1++;
+                e = next;
+            }
+            t0[rehashIdx] = null;
+            rehashIdx++;
+        }
+        if (used0 == 0) {
+            t0 = t1;
+            used0 = used1;
+            t1 = null;
+            used1 = 0;
+            rehashIdx = -1;
+            return false;
+        }
+        return true;
+    }
+
+    /** Rehashes in steps of 100 buckets for about ms milliseconds (Redis's dictRehashMilliseconds). */
+    public int rehashMilliseconds(long ms, long nowNanos, java.util.function.LongSupplier nanos) {
+        if (pauseRehash > 0) return 0;
+        long deadline = nowNanos + ms * 1_000_000L;
+        int rehashes = 0;
+        while (rehash(100)) {
+            rehashes += 100;
+            if (nanos.getAsLong() > deadline) break;
+        }
+        return rehashes;
+    }
+
+    private void rehashStep() {
+        if (pauseRehash == 0) rehash(1);
+    }
+
+    private void expandIfNeeded() {
+        if (rehashIdx != -1) return;
+        if (t0 == null) {
+            t0 = new DictEntry[INITIAL_SIZE];
+            return;
+        }
+        if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)) {
+            expand(used0 + 1);
+        }
+    }
+
+    /** Starts rehashing into a table of the next power of two >= size. */
+    public void expand(long size) {
+        if (rehashIdx != -1 || size < used0) return;
+        int real = tableSizeFor(size);
+        if (t0 == null) {
+            t0 = new DictEntry[real];
+            return;
+        }
+        if (real == t0.length) return;
+        t1 = new DictEntry[real];
+        used1 = 0;
+        rehashIdx = 0;
+    }
+
+    /** Shrinks when fill dropped below 10% (Redis's htNeedsResize + dictResize, called from cron). */
+    public void shrinkIfNeeded() {
+        if (t0 == null || rehashIdx != -1 || !resizeAllowed) return;
+        long size = t0.length;
+        if (size > INITIAL_SIZE && (used0 * 100L / size < MIN_FILL_PERCENT)) {
+            expand(Math.max(used0, INITIAL_SIZE));
+        }
+    }
+
+    private static int tableSizeFor(long size) {
+        if (size >= (1 << 30)) return 1 << 30;
+        int n = INITIAL_SIZE;
+        while (n < size) n <<= 1;
+        return n;
+    }
+
+    // ---------------------------------------------------------------- lookup
+
+    /** Returns the entry for key, or null. */
+    @SuppressWarnings("unchecked")
+    public E get(byte[] key) {
+        if (size() == 0) return null;
+        if (rehashIdx != -1) rehashStep();
+        int h = hash(key);
+        DictEntry e = t0[h & (t0.length - 1)];
+        while (e != null) {
+            if (e.hash == h && Arrays.equals(e.key, key)) return (E) e;
+            e = e.next;
+        }
+        if (rehashIdx != -1) {
+            e = t1[h & (t1.length - 1)];
+            while (e != null) {
+                if (e.hash == h && Arrays.equals(e.key, key)) return (E) e;
+                e = e.next;
+            }
+        }
+        return null;
+    }
+
+    /** Adds a new entry for key, which must not be present; returns it for the caller to fill. */
+    @SuppressWarnings("unchecked")
+    public E add(byte[] key) {
+        if (rehashIdx != -1) rehashStep();
+        expandIfNeeded();
+        int h = hash(key);
+        E e = factory.create(key, h);
+        if (rehashIdx != -1) {
+            int idx = h & (t1.length - 1);
+            e.next = t1[idx];
+            t1[idx] = e;
+            used1++;
+        } else {
+            int idx = h & (t0.length - 1);
+            e.next = t0[idx];
+            t0[idx] = e;
+            used0++;
+        }
+        return e;
+    }
+
+    /** Returns the existing entry for key or adds a new one (check its value for null). */
+    public E getOrAdd(byte[] key) {
+        E e = get(key);
+        return e != null ? e : add(key);
+    }
+
+    /** Removes key; returns the removed entry or null. */
+    @SuppressWarnings("unchecked")
+    public E remove(byte[] key) {
+        if (size() == 0) return null;
+        if (rehashIdx != -1) rehashStep();
+        int h = hash(key);
+        for (int t = 0; t < 2; t++) {
+            DictEntry[] table = t == 0 ? t0 : t1;
+            if (table == null) break;
+            int idx = h & (table.length - 1);
+            DictEntry prev = null, e = table[idx];
+            while (e != null) {
+                if (e.hash == h && Arrays.equals(e.key, key)) {
+                    if (prev == null) table[idx] = e.next;
+                    else prev.next = e.next;
+                    e.next = null;
+                    if (t == 0) used0--;
+                    else used1--;
+                    return (E) e;
+                }
+                prev = e;
+                e = e.next;
+            }
+            if (rehashIdx == -1) break;
+        }
+        return null;
+    }
+
+    /** Drops every entry and the tables. */
+    public void clear() {
+        t0 = null;
+        t1 = null;
+        used0 = used1 = 0;
+        rehashIdx = -1;
+    }
+
+    // ---------------------------------------------------------------- iteration
+
+    /**
+     * Visits every entry once. The callback must not add or remove entries of this dict (collect
+     * first, then modify); rehashing is paused meanwhile.
+     */
+    @SuppressWarnings("unchecked")
+    public void forEach(Consumer<E> visitor) {
+        pauseRehash++;
+        try {
+            for (int t = 0; t < 2; t++) {
+                DictEntry[] table = t == 0 ? t0 : t1;
+                if (table == null) continue;
+                for (DictEntry head : table) {
+                    for (DictEntry e = head; e != null; e = e.next) visitor.accept((E) e);
+                }
+            }
+        } finally {
+            pauseRehash--;
+        }
+    }
+
+    /**
+     * Visits the buckets at cursor and returns the next cursor (0 when the scan is complete);
+     * Redis's dictScan. The cursor is an unsigned 64-bit value.
+     */
+    @SuppressWarnings("unchecked")
+    public long scan(long cursor, Consumer<E> visitor) {
+        if (size() == 0) return 0;
+        pauseRehash++;
+        try {
+            long v = cursor;
+            if (rehashIdx == -1) {
+                long m0 = t0.length - 1;
+                for (DictEntry e = t0[(int) (v & m0)]; e != null; e = e.next) visitor.accept((E) e);
+                v |= ~m0;
+                v = Long.reverse(v);
+                v++;
+                v = Long.reverse(v);
+            } else {
+                DictEntry[] small = t0, large = t1;
+                if (small.length > large.length) {
+                    small = t1;
+                    large = t0;
+                }
+                long m0 = small.length - 1, m1 = large.length - 1;
+                for (DictEntry e = small[(int) (v & m0)]; e != null; e = e.next) visitor.accept((E) e);
+                do {
+                    for (DictEntry e = large[(int) (v & m1)]; e != null; e = e.next) visitor.accept((E) e);
+                    v |= ~m1;
+                    v = Long.reverse(v);
+                    v++;
+                    v = Long.reverse(v);
+                } while ((v & (m0 ^ m1)) != 0);
+            }
+            return v;
+        } finally {
+            pauseRehash--;
+        }
+    }
+
+    // ---------------------------------------------------------------- sampling
+
+    /** A random entry, or null if empty (Redis's dictGetRandomKey: random bucket, then random chain element). */
+    @SuppressWarnings("unchecked")
+    public E randomEntry() {
+        if (size() == 0) return null;
+        if (rehashIdx != -1) rehashStep();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        DictEntry head;
+        if (rehashIdx != -1) {
+            do {
+                // Buckets of t0 below rehashIdx are empty.
+                int span = t0.length + t1.length - rehashIdx;
+                int h = rehashIdx + rnd.nextInt(span);
+                head = h >= t0.length ? t1[h - t0.length] : t0[h];
+            } while (head == null);
+        } else {
+            do {
+                head = t0[rnd.nextInt(t0.length)];
+            } while (head == null);
+        }
+        int len = 0;
+        for (DictEntry e = head; e != null; e = e.next) len++;
+        int pick = rnd.nextInt(len);
+        DictEntry e = head;
+        while (pick-- > 0) e = e.next;
+        return (E) e;
+    }
+
+    /**
+     * Fills out with up to count entries from a random stretch of buckets (Redis's dictGetSomeKeys):
+     * cheaper than count random lookups, not uniformly distributed. Returns how many were stored.
+     */
+    @SuppressWarnings("unchecked")
+    public int sample(DictEntry[] out, int count) {
+        long size = size();
+        if (count > size) count = (int) size;
+        if (count == 0) return 0;
+        for (int j = 0; j < count && rehashIdx != -1; j++) rehashStep();
+        int tables = rehashIdx != -1 ? 2 : 1;
+        int maxMask = t0.length - 1;
+        if (tables == 2 && t1.length - 1 > maxMask) maxMask = t1.length - 1;
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        int i = rnd.nextInt() & maxMask;
+        int emptyLen = 0, stored = 0;
+        long maxSteps = count * 10L;
+        while (stored < count && maxSteps-- > 0) {
+            for (int t = 0; t < tables; t++) {
+                DictEntry[] table = t == 0 ? t0 : t1;
+                if (tables == 2 && t == 0 && i < rehashIdx) {
+                    if (i >= t1.length) i = rehashIdx;
+                    else continue;
+                }
+                if (i >= table.length) continue;
+                DictEntry e = table[i];
+                if (e == null) {
+                    emptyLen++;
+                    if (emptyLen >= 5 && emptyLen > count) {
+                        i = rnd.nextInt() & maxMask;
+                        emptyLen = 0;
+                    }
+                } else {
+                    emptyLen = 0;
+                    while (e != null) {
+                        out[stored++] = e;
+                        e = e.next;
+                        if (stored == count) return stored;
+                    }
+                }
+            }
+            i = (i + 1) & maxMask;
+        }
+        return stored;
+    }
+
+    // ---------------------------------------------------------------- invariants
+
+    /** Checks structural invariants (counts, bucket placement); for tests. Returns an error or null. */
+    public String validate() {
+        long n0 = 0, n1 = 0;
+        if (t0 != null) {
+            for (int i = 0; i < t0.length; i++) {
+                for (DictEntry e = t0[i]; e != null; e = e.next) {
+                    if ((e.hash & (t0.length - 1)) != i) return "entry in wrong t0 bucket";
+                    if (rehashIdx != -1 && i < rehashIdx) return "entry below rehashIdx";
+                    n0++;
+                }
+            }
+        }
+        if (t1 != null) {
+            for (int i = 0; i < t1.length; i++) {
+                for (DictEntry e = t1[i]; e != null; e = e.next) {
+                    if ((e.hash & (t1.length - 1)) != i) return "entry in wrong t1 bucket";
+                    n1++;
+                }
+            }
+        }
+        if (n0 != used0 || n1 != used1) return "used counts " + used0 + "/" + used1 + " but found " + n0 + "/" + n1;
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.starling.keyspace;
+
+import dev.starling.server.Clock;
+
+/**
+ * The databases and the counters Redis keeps about them (INFO keyspace / stats).
+ *
+ * <p>Time for expiry decisions is the command's time snapshot ({@link #now}), set once per command
+ * as Redis's commandTimeSnapshot, so a command sees one consistent "now" across all its keys.
+ */
+public final class Keyspace {
+    /** Told about expirations and deletions that other subsystems must see (propagation, notifications). */
+    public interface Listener {
+        /** A key was found expired and removed (lazily or by the active cycle). */
+        void keyExpired(Db db, byte[] key);
+
+        /** A key was written (WATCH invalidation, client-side caching). */
+        default void keyModified(Db db, byte[] key) {}
+    }
+
+    public final Db[] dbs;
+    public final Clock clock;
+    public Listener listener = (db, key) -> {};
+
+    /** On a replica, expired keys are reported missing but only the primary deletes them. */
+    public interface ExpireHook {
+        boolean mayDelete();
+    }
+
+    public ExpireHook expireHook;
+
+    /** The current command's time snapshot in unix ms. */
+    public long now;
+
+    // INFO stats
+    public long expiredKeys, evictedKeys, keyspaceHits, keyspaceMisses, expiredStalePerc, expiredTimeCapReachedCount;
+
+    /** Bytes the dataset is estimated to use (see {@link MemorySize}). */
+    public long datasetBytes;
+
+    /** True while maxmemory-policy is an LFU one: the key's lru field then holds an LFU counter. */
+    public boolean lfuPolicy;
+    public int lfuLogFactor = 10, lfuDecayTime = 1;
+
+    public Keyspace(int databases, Clock clock) {
+        this.clock = clock;
+        this.dbs = new Db[databases];
+        for (int i = 0; i < databases; i++) dbs[i] = new Db(this, i);
+        this.now = clock.millis();
+    }
+
+    /** Takes the time snapshot for the next command. */
+    public void updateTime() {
+        now = clock.millis();
+    }
+
+    public long totalKeys() {
+        long n = 0;
+        for (Db db : dbs) n += db.size();
+        return n;
+    }
+
+    // ---------------------------------------------------------------- LRU / LFU (Redis evict.c)
+
+    public static final int LRU_CLOCK_MAX = (1 << 24) - 1;
+    public static final int LRU_CLOCK_RESOLUTION = 1000;
+    public static final int LFU_INIT_VAL = 5;
+
+    public int lruClock() {
+        return (int) ((now / LRU_CLOCK_RESOLUTION) & LRU_CLOCK_MAX);
+    }
+
+    /** Idle milliseconds since the entry's lru clock (Redis's estimateObjectIdleTime). */
+    public long idleMillis(KeyEntry e) {
+        int clock = lruClock();
+        if (clock >= e.lru) return (long) (clock - e.lru) * LRU_CLOCK_RESOLUTION;
+        return (long) (clock + (LRU_CLOCK_MAX - e.lru)) * LRU_CLOCK_RESOLUTION;
+    }
+
+    /** Initial lru field of a new key. */
+    public int initialLru() {
+        return lfuPolicy ? (lfuTimeInMinutes() << 8) | LFU_INIT_VAL : lruClock();
+    }
+
+    /** Records an access to e, as Redis's updateLFU / LRU_CLOCK update in lookupKey. */
+    public void touch(KeyEntry e) {
+        if (lfuPolicy) {
+            int counter = lfuDecrAndReturn(e);
+            counter = lfuLogIncr(counter);
+            e.lru = (lfuTimeInMinutes() << 8) | counter;
+        } else {
+            e.lru = lruClock();
+        }
+    }
+
+    public int lfuTimeInMinutes() {
+        return (int) ((now / 1000 / 60) & 65535);
+    }
+
+    private int lfuElapsedMinutes(int ldt) {
+        int nowMin = lfuTimeInMinutes();
+        if (nowMin >= ldt) return nowMin - ldt;
+        return 65535 - ldt + nowMin;
+    }
+
+    /** The LFU counter after decay for elapsed time, without storing it (Redis's LFUDecrAndReturn). */
+    public int lfuDecrAndReturn(KeyEntry e) {
+        int ldt = e.lru >>> 8;
+        int counter = e.lru & 255;
+        int periods = lfuDecayTime != 0 ? lfuElapsedMinutes(ldt) / lfuDecayTime : 0;
+        if (periods != 0) counter = periods > counter ? 0 : counter - periods;
+        return counter;
+    }
+
+    private int lfuLogIncr(int counter) {
+        if (counter == 255) return 255;
+        double r = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        double baseval = counter - LFU_INIT_VAL;
+        if (baseval < 0) baseval = 0;
+        double p = 1.0 / (baseval * lfuLogFactor + 1);
+        if (r < p) counter++;
+        return counter;
+    }
+}

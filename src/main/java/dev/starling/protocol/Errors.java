@@ -1,0 +1,56 @@
+package dev.starling.protocol;
+
+/**
+ * Every error text Starling sends, byte-exact with Redis 7.0 (server.c shared objects and the
+ * texts of t_string.c, db.c, expire.c, networking.c, config.c). A text without a leading '-' is
+ * sent as "-ERR text"; one with '-' carries its own code.
+ */
+public final class Errors {
+    private Errors() {}
+
+    public static final String WRONGTYPE = "-WRONGTYPE Operation against a key holding the wrong kind of value";
+    public static final String SYNTAX = "syntax error";
+    public static final String NOT_INTEGER = "value is not an integer or out of range";
+    public static final String NOT_FLOAT = "value is not a valid float";
+    public static final String OUT_OF_RANGE = "index out of range";
+    public static final String NO_SUCH_KEY = "no such key";
+    public static final String DB_INDEX_OUT_OF_RANGE = "DB index is out of range";
+    public static final String INVALID_DB_INDEX = "invalid DB index";
+    public static final String NOAUTH = "-NOAUTH Authentication required.";
+    public static final String WRONGPASS = "-WRONGPASS invalid username-password pair or user is disabled.";
+    public static final String AUTH_NOT_CONFIGURED = "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+    public static final String OOM = "-OOM command not allowed when used memory > 'maxmemory'.";
+    public static final String INCR_OVERFLOW = "increment or decrement would overflow";
+    public static final String INVALID_EXPIRE = "invalid expire time in '%s' command";
+    public static final String MAX_CLIENTS = "max number of clients reached";
+    public static final String STRING_TOO_LONG = "string exceeds maximum allowed size (proto-max-bulk-len)";
+    public static final String BIT_OFFSET = "bit offset is not an integer or out of range";
+    public static final String BIT_VALUE = "bit is not an integer or out of range";
+    public static final String INVALID_CURSOR = "invalid cursor";
+    public static final String SAME_OBJECT = "source and destination objects are the same";
+    public static final String NOPROTO = "-NOPROTO unsupported protocol version";
+
+    /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */
+    public static String unknownCommand(byte[][] argv, int argc) {
+        StringBuilder args = new StringBuilder();
+        for (int i = 1; i < argc && args.length() < 128; i++) {
+            String a = new String(argv[i], java.nio.charset.StandardCharsets.UTF_8);
+            int room = 128 - args.length();
+            args.append('\'').append(a, 0, Math.min(a.length(), room)).append("' ");
+        }
+        String name = new String(argv[0], java.nio.charset.StandardCharsets.UTF_8);
+        if (name.length() > 128) name = name.substring(0, 128);
+        return "unknown command '" + name + "', with args beginning with: " + args;
+    }
+
+    /** Redis's "unknown subcommand '%.128s'. Try %s HELP." */
+    public static String unknownSubcommand(byte[] sub, String container) {
+        String s = new String(sub, java.nio.charset.StandardCharsets.UTF_8);
+        if (s.length() > 128) s = s.substring(0, 128);
+        return "unknown subcommand '" + s + "'. Try " + container.toUpperCase(java.util.Locale.ROOT) + " HELP.";
+    }
+
+    public static String arity(String fullName) {
+        return "wrong number of arguments for '" + fullName + "' command";
+    }
+}

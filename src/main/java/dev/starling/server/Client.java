@@ -1,0 +1,338 @@
+package dev.starling.server;
+
+import dev.starling.command.Command;
+import dev.starling.keyspace.Db;
+import dev.starling.protocol.RequestParser;
+import dev.starling.protocol.Errors;
+import dev.starling.protocol.Numbers;
+import dev.starling.protocol.Resp;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One connection (Redis's client struct): its query parser, selected database, protocol version,
+ * authentication, flags, and the reply buffer that is flushed once per batch of input.
+ *
+ * <p>Reply methods mirror Redis's addReply* names. Everything here runs on the command executor.
+ */
+public final class Client {
+    // Flags, as Redis's CLIENT_* (CLIENT LIST flags= letters in Server's renderer).
+    public static final int CLOSE_AFTER_REPLY = 1, CLOSE_ASAP = 1 << 1, MONITOR = 1 << 2, MULTI = 1 << 3,
+            PUBSUB = 1 << 4, MASTER = 1 << 5, REPLICA = 1 << 6, NO_EVICT = 1 << 7, PROTOCOL_ERROR = 1 << 8,
+            DIRTY_CAS = 1 << 9, DIRTY_EXEC = 1 << 10, BLOCKED = 1 << 11, UNBLOCKED = 1 << 12, READONLY = 1 << 13,
+            NO_TOUCH = 1 << 14;
+
+    /** CLIENT REPLY modes. */
+    public static final int REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3;
+
+    public final Server server;
+    public final Channel channel;
+    public final long id;
+    public final long createdMillis;
+    public final RequestParser parser = new RequestParser();
+
+    public byte[][] argv;
+    public int argc;
+    public Command cmd, lastCmd;
+
+    public Db db;
+    public int resp = 2;
+    public boolean authenticated;
+    public String name;
+    public String user = "default";
+    public int flags;
+    public int replyMode = REPLY_ON;
+    public long lastInteractionMillis;
+    /** Commands queued in MULTI (CLIENT LIST multi=). */
+    public int multiCount;
+    /** Pub/sub subscription counts (CLIENT LIST sub= psub= ssub=). */
+    public int subscriptions, patternSubscriptions, shardSubscriptions;
+    /** CLIENT TRACKING redirect id (redir=), -1 if none. */
+    public long trackingRedirect = -1;
+
+    /** Query buffer: input not yet parsed (null when empty). */
+    ByteBuf query;
+    /** Reply bytes produced since the last flush (null when none). */
+    private ByteBuf out;
+    boolean pendingWrite;
+    /** Total bytes of replies written to the channel but not yet sent. */
+    public long totalNetOutput;
+
+    Client(Server server, Channel channel, long id) {
+        this.server = server;
+        this.channel = channel;
+        this.id = id;
+        this.createdMillis = server.clock.millis();
+        this.lastInteractionMillis = createdMillis;
+        this.db = server.keyspace.dbs[0];
+        this.authenticated = server.config.requirepass.isEmpty();
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    public boolean authRequired() {
+        return !authenticated && !server.config.requirepass.isEmpty();
+    }
+
+    public String addr() {
+        return format(channel == null ? null : (InetSocketAddress) channel.remoteAddress());
+    }
+
+    public String laddr() {
+        return format(channel == null ? null : (InetSocketAddress) channel.localAddress());
+    }
+
+    private static String format(InetSocketAddress a) {
+        if (a == null) return "";
+        String host = a.getAddress().getHostAddress();
+        if (host.contains(":")) host = host.replaceAll("%.*$", "");
+        return host + ":" + a.getPort();
+    }
+
+    /** Selects database n; false if out of range. */
+    public boolean select(int n) {
+        if (n < 0 || n >= server.keyspace.dbs.length) return false;
+        db = server.keyspace.dbs[n];
+        return true;
+    }
+
+    // ---------------------------------------------------------------- reply buffer
+
+    /** The buffer to write a reply into, or null if replies are suppressed for this client. */
+    private ByteBuf buf() {
+        if (replyMode != REPLY_ON || channel == null || has(MASTER)) return null;
+        if (out == null) {
+            out = channel.alloc().ioBuffer(512);
+            if (!pendingWrite) server.markPendingWrite(this);
+        }
+        return out;
+    }
+
+    /** Writes pending replies to the socket. */
+    void flush() {
+        pendingWrite = false;
+        if (out == null) return;
+        ByteBuf b = out;
+        out = null;
+        totalNetOutput += b.readableBytes();
+        server.stats.netOutputBytes += b.readableBytes();
+        if (channel.isActive()) {
+            channel.writeAndFlush(b, channel.voidPromise());
+        } else {
+            b.release();
+        }
+    }
+
+    /** Drops unsent replies (the connection is gone). */
+    void discardOutput() {
+        if (out != null) {
+            out.release();
+            out = null;
+        }
+    }
+
+    /** Bytes of replies buffered but not yet flushed plus those queued in the channel. */
+    public long outputBytes() {
+        long n = out == null ? 0 : out.readableBytes();
+        if (channel != null && channel.unsafe().outboundBuffer() != null) {
+            n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+        }
+        return n;
+    }
+
+    /** Query buffer bytes not yet parsed (CLIENT LIST qbuf). */
+    public int queryBufferBytes() {
+        return query == null ? 0 : query.readableBytes();
+    }
+
+    public int queryBufferCapacity() {
+        return query == null ? 0 : query.capacity();
+    }
+
+    // ---------------------------------------------------------------- addReply*
+
+    /** Appends pre-encoded protocol bytes. */
+    public void addReply(byte[] encoded) {
+        ByteBuf b = buf();
+        if (b != null) b.writeBytes(encoded);
+    }
+
+    public void addReplyOk() {
+        addReply(Resp.OK);
+    }
+
+    public void addReplyStatus(String s) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeSimple(b, s);
+    }
+
+    /**
+     * An error reply: "-ERR msg" unless msg starts with '-' and carries its own code
+     * ("-WRONGTYPE ..."). Counted in INFO errorstats by its code.
+     */
+    public void addReplyError(String msg) {
+        server.stats.recordError(msg);
+        if (cmd != null && !server.inRejection) cmd.failedCalls++;
+        ByteBuf b = bufForError();
+        if (b != null) Resp.writeError(b, msg);
+    }
+
+    /** Errors are sent even under CLIENT REPLY OFF? No: Redis suppresses them too, except to the master link. */
+    private ByteBuf bufForError() {
+        return buf();
+    }
+
+    public void addReplyLongLong(long v) {
+        ByteBuf b = buf();
+        if (b == null) return;
+        if (v == 0) b.writeBytes(Resp.CZERO);
+        else if (v == 1) b.writeBytes(Resp.CONE);
+        else Resp.writeInteger(b, v);
+    }
+
+    public void addReplyBulk(byte[] v) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeBulk(b, v);
+    }
+
+    public void addReplyBulk(byte[] v, int off, int len) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeBulk(b, v, off, len);
+    }
+
+    public void addReplyBulkString(String s) {
+        addReplyBulk(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void addReplyBulkLongLong(long v) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeBulkLong(b, v);
+    }
+
+    /** A missing value: $-1 in RESP2, _ in RESP3. */
+    public void addReplyNull() {
+        addReply(resp == 2 ? Resp.NULL_BULK_RESP2 : Resp.NULL_RESP3);
+    }
+
+    /** A missing aggregate: *-1 in RESP2, _ in RESP3. */
+    public void addReplyNullArray() {
+        addReply(resp == 2 ? Resp.NULL_ARRAY_RESP2 : Resp.NULL_RESP3);
+    }
+
+    public void addReplyArrayLen(long n) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeHeader(b, '*', n);
+    }
+
+    /** A map header: %n in RESP3, *2n in RESP2. */
+    public void addReplyMapLen(long n) {
+        ByteBuf b = buf();
+        if (b == null) return;
+        if (resp == 2) Resp.writeHeader(b, '*', n * 2);
+        else Resp.writeHeader(b, '%', n);
+    }
+
+    /** A set header: ~n in RESP3, *n in RESP2. */
+    public void addReplySetLen(long n) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeHeader(b, resp == 2 ? '*' : '~', n);
+    }
+
+    /** A push header (>n in RESP3, *n in RESP2). */
+    public void addReplyPushLen(long n) {
+        ByteBuf b = buf();
+        if (b != null) Resp.writeHeader(b, resp == 2 ? '*' : '>', n);
+    }
+
+    /** A boolean: :1/:0 in RESP2, #t/#f in RESP3. */
+    public void addReplyBool(boolean v) {
+        if (resp == 2) addReply(v ? Resp.CONE : Resp.CZERO);
+        else addReply(v ? Resp.TRUE_RESP3 : Resp.FALSE_RESP3);
+    }
+
+    /** A double: a bulk string in RESP2, ",d" in RESP3 (Redis's addReplyDouble formatting). */
+    public void addReplyDouble(double d) {
+        String s = Numbers.formatDouble(d);
+        if (resp == 2) {
+            addReplyBulk(s.getBytes(StandardCharsets.US_ASCII));
+        } else {
+            ByteBuf b = buf();
+            if (b == null) return;
+            b.writeByte(',');
+            b.writeCharSequence(s, StandardCharsets.US_ASCII);
+            b.writeShort(0x0d0a);
+        }
+    }
+
+    /** Verbatim text: a bulk in RESP2, "=len\r\ntxt:..." in RESP3. */
+    public void addReplyVerbatim(String text, String format) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        if (resp == 2) {
+            addReplyBulk(t);
+            return;
+        }
+        ByteBuf b = buf();
+        if (b == null) return;
+        Resp.writeHeader(b, '=', t.length + 4);
+        b.writeCharSequence(format, StandardCharsets.US_ASCII);
+        b.writeByte(':');
+        b.writeBytes(t);
+        b.writeShort(0x0d0a);
+    }
+
+    /** Redis's "wrong number of arguments for '%s' command". */
+    public void addReplyErrorArity() {
+        addReplyError("wrong number of arguments for '" + cmd.fullName + "' command");
+    }
+
+    public void addReplyErrorSyntax() {
+        addReplyError("syntax error");
+    }
+
+    public void addReplyErrorWrongType() {
+        addReplyError(Errors.WRONGTYPE);
+    }
+
+    /** Closes the connection after pending replies are written. */
+    public void closeAfterReply() {
+        flags |= CLOSE_AFTER_REPLY;
+    }
+
+    /** The value parsed by the last successful getLongLong / getDouble (Redis passes a pointer). */
+    public long llval;
+    public double dval;
+
+    /**
+     * Parses arg as a strict long into {@link #llval}; on failure replies err (or Redis's
+     * "value is not an integer or out of range") and returns false. Redis's getLongLongFromObjectOrReply.
+     */
+    public boolean getLongLong(byte[] arg, String err) {
+        long v = Numbers.parseLong(arg);
+        if (!Numbers.isValidLong(v, arg)) {
+            addReplyError(err != null ? err : Errors.NOT_INTEGER);
+            return false;
+        }
+        llval = v;
+        return true;
+    }
+
+    /** Parses arg as a double into {@link #dval}, else replies err or "value is not a valid float". */
+    public boolean getDouble(byte[] arg, String err) {
+        double d = Numbers.parseDouble(arg);
+        if (Double.isNaN(d)) {
+            addReplyError(err != null ? err : Errors.NOT_FLOAT);
+            return false;
+        }
+        dval = d;
+        return true;
+    }
+
+    public String argString(int i) {
+        return new String(argv[i], StandardCharsets.UTF_8);
+    }
+}

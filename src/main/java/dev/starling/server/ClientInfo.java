@@ -1,0 +1,97 @@
+package dev.starling.server;
+
+import io.netty.buffer.ByteBuf;
+
+/** Renders a client as a CLIENT LIST / CLIENT INFO line (Redis's catClientInfoString). */
+public final class ClientInfo {
+    private ClientInfo() {}
+
+    /** Redis's flags= letters. */
+    public static String flags(Client c) {
+        StringBuilder f = new StringBuilder();
+        if (c.has(Client.REPLICA)) f.append(c.has(Client.MONITOR) ? "O" : "S");
+        else if (c.has(Client.MONITOR)) f.append('O');
+        if (c.has(Client.MASTER)) f.append('M');
+        if (c.has(Client.PUBSUB)) f.append('P');
+        if (c.has(Client.MULTI)) f.append('x');
+        if (c.has(Client.BLOCKED)) f.append('b');
+        if (c.has(Client.DIRTY_CAS)) f.append('d');
+        if (c.has(Client.CLOSE_AFTER_REPLY)) f.append('c');
+        if (c.has(Client.UNBLOCKED)) f.append('u');
+        if (c.has(Client.CLOSE_ASAP)) f.append('A');
+        if (c.has(Client.READONLY)) f.append('r');
+        if (c.has(Client.NO_EVICT)) f.append('e');
+        if (c.has(Client.NO_TOUCH)) f.append('T');
+        if (f.length() == 0) f.append('N');
+        return f.toString();
+    }
+
+    /** The full CLIENT LIST line of c, without the trailing newline. */
+    public static String describe(Client c) {
+        long now = c.server.clock.millis();
+        long omem = c.outputBytes();
+        int qbuf = c.queryBufferBytes();
+        int qbufFree = c.queryBufferCapacity() - qbuf;
+        String cmd = c.lastCmd == null ? "NULL" : c.lastCmd.fullName;
+        int multi = c.has(Client.MULTI) ? c.multiCount : -1;
+        long argvMem = 0;
+        long totMem = omem + c.queryBufferCapacity() + 1024 * 20;
+        return "id=" + c.id
+                + " addr=" + c.addr()
+                + " laddr=" + c.laddr()
+                + " fd=" + (c.channel == null ? -1 : fd(c))
+                + " name=" + (c.name == null ? "" : c.name)
+                + " age=" + (now - c.createdMillis) / 1000
+                + " idle=" + (now - c.lastInteractionMillis) / 1000
+                + " flags=" + flags(c)
+                + " db=" + c.db.id
+                + " sub=" + c.subscriptions
+                + " psub=" + c.patternSubscriptions
+                + " ssub=" + c.shardSubscriptions
+                + " multi=" + multi
+                + " qbuf=" + qbuf
+                + " qbuf-free=" + Math.max(0, qbufFree)
+                + " argv-mem=" + argvMem
+                + " multi-mem=0"
+                + " rbs=" + Math.max(1024, c.queryBufferCapacity())
+                + " rbp=" + Math.max(0, c.queryBufferCapacity())
+                + " obl=0"
+                + " oll=" + (omem > 0 ? 1 : 0)
+                + " omem=" + omem
+                + " tot-mem=" + totMem
+                + " events=r" + (omem > 0 ? "w" : "")
+                + " cmd=" + cmd
+                + " user=" + c.user
+                + " redir=" + c.trackingRedirect
+                + " resp=" + c.resp;
+    }
+
+    private static int fd(Client c) {
+        // The JVM does not expose descriptor numbers portably; Netty's epoll channels do.
+        if (c.channel instanceof io.netty.channel.epoll.EpollSocketChannel ch) return ch.fd().intValue();
+        return (int) (c.id + 7);
+    }
+
+    /** The first bytes of a query buffer, escaped as Redis's sdscatrepr for the log. */
+    public static String initialBytes(ByteBuf q) {
+        int n = Math.min(64, q.readableBytes());
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < n; i++) {
+            int b = q.getByte(q.readerIndex() + i) & 0xff;
+            switch (b) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                default -> {
+                    if (b >= 32 && b < 127) sb.append((char) b);
+                    else sb.append(String.format("\\x%02x", b));
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

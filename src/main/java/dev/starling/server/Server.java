@@ -1,0 +1,547 @@
+package dev.starling.server;
+
+import dev.starling.command.Command;
+import dev.starling.command.CommandTable;
+import dev.starling.command.Commands;
+import dev.starling.config.Config;
+import dev.starling.keyspace.Keyspace;
+import dev.starling.protocol.Errors;
+import dev.starling.protocol.RequestParser;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server: configuration, keyspace, command table, connections and the cron.
+ *
+ * <h2>Execution model</h2>
+ * One Netty event loop thread is Redis's main thread: it accepts, reads, parses, executes and
+ * writes. Every write therefore has one place in one total order, which later becomes the
+ * replication stream and the AOF. Nothing executed on it may block.
+ *
+ * <h2>Replies</h2>
+ * A client's replies accumulate in one buffer per input batch; the buffer is written at
+ * channelReadComplete (the common case) or, for replies produced for other clients (pub/sub,
+ * unblocking, MONITOR), by a flush task queued once per loop iteration.
+ */
+public final class Server {
+    public static final String REDIS_VERSION = "7.0.15";
+
+    public final Config config;
+    public final Clock clock;
+    public final Log log;
+    public final CommandTable commands;
+    public Keyspace keyspace;
+    public final Stats stats = new Stats();
+    /** 40 hex chars, new every start (INFO run_id). */
+    public final String runId = randomHex(40);
+    public final long startMillis;
+    public final long startNanos;
+
+    /** Connected clients by id, in connection order. */
+    public final Map<Long, Client> clients = new LinkedHashMap<>();
+    private long nextClientId = 1;
+
+    private EventLoopGroup loop;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final List<Client> pendingWrites = new ArrayList<>();
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushPendingWrites;
+
+    /** Set while a command's rejection reply is written, so it counts as rejected, not failed. */
+    boolean inRejection;
+    /** Bumped on each cron tick (Redis's cronloops). */
+    public long cronLoops;
+    private volatile boolean shuttingDown;
+    /** Extension points for the subsystems built on the core (shutdown work, cron work). */
+    public final List<Runnable> cronHooks = new ArrayList<>();
+    public final List<Runnable> shutdownHooks = new ArrayList<>();
+
+    public Server(Config config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.log = new Log(clock);
+        this.log.setVerbosity(Log.levelOf(config.loglevel));
+        this.log.setFile(config.logfile);
+        this.startMillis = clock.millis();
+        this.startNanos = clock.nanos();
+        this.keyspace = new Keyspace(config.databases, clock);
+        this.commands = new CommandTable();
+        Commands.registerAll(this);
+        commands.rebuildIndex();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Binds the listeners and starts the executor loop. Throws if a port cannot be bound, after
+     * logging Redis's "Failed listening on port" line.
+     */
+    public void start() throws Exception {
+        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        loop = new MultiThreadIoEventLoopGroup(1, io);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, config.tcpBacklog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, config.tcpKeepalive > 0)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ClientHandler(Server.this));
+                    }
+                });
+        for (String addr : bindAddresses()) {
+            boolean optional = addr.startsWith("-");
+            String host = optional ? addr.substring(1) : addr;
+            try {
+                InetSocketAddress sa = host.equals("*") ? new InetSocketAddress(config.port)
+                        : host.equals("::*") ? new InetSocketAddress("::", config.port)
+                        : new InetSocketAddress(host, config.port);
+                if (host.equals("::*") && !listeners.isEmpty()) continue; // "*" already covers IPv6 on Linux
+                listeners.add(b.bind(sa).sync().channel());
+            } catch (Exception e) {
+                if (optional) continue;
+                log.warning("Warning: Could not create server TCP listening socket " + host + ":" + config.port + ": " + e.getMessage());
+                log.warning("Failed listening on port " + config.port + " (TCP), aborting.");
+                shutdownLoop();
+                throw e;
+            }
+        }
+        if (config.port == 0 && !listeners.isEmpty()) {
+            config.port = ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+        }
+        scheduleCron();
+    }
+
+    private List<String> bindAddresses() {
+        List<String> out = new ArrayList<>(List.of(config.bind));
+        if (out.isEmpty()) out.add("*");
+        return out;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return config.port;
+    }
+
+    /** Runs r on the executor and waits for it; for tests and the shutdown path. */
+    public void executeAndWait(Runnable r) throws Exception {
+        loop.submit(r).get(30, TimeUnit.SECONDS);
+    }
+
+    public void execute(Runnable r) {
+        loop.execute(r);
+    }
+
+    /** Closes listeners and connections and stops the loop. Idempotent. */
+    public void stop() {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        for (Channel ch : listeners) ch.close();
+        shutdownLoop();
+        terminated.countDown();
+    }
+
+    private void shutdownLoop() {
+        if (loop != null) loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** The absolute path of the config file the server started with, or null (CONFIG REWRITE). */
+    public String configFile;
+
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
+
+    /** Blocks until the server has shut down (the process's main thread waits here). */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** Redis's sigShutdownHandler: logs and shuts down on the executor; a second signal exits at once. */
+    void requestShutdownFromSignal(String signal) {
+        if (shutdownRequested) {
+            log.warning("You insist... exiting now.");
+            Runtime.getRuntime().halt(1);
+        }
+        shutdownRequested = true;
+        log.warning("Received " + signal + " scheduling shutdown...");
+        loop.execute(() -> {
+            if (prepareForShutdown(SHUTDOWN_NOFLAGS)) finishShutdown();
+            else shutdownRequested = false;
+        });
+    }
+
+    private volatile boolean shutdownRequested;
+
+    public static final int SHUTDOWN_NOFLAGS = 0, SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2, SHUTDOWN_NOW = 4, SHUTDOWN_FORCE = 8;
+
+    /** Saves (when the persistence layer says so) before exit; returns false if shutdown must abort. */
+    public interface ShutdownSaver {
+        boolean saveBeforeShutdown(int flags);
+    }
+
+    public ShutdownSaver shutdownSaver = flags -> true;
+
+    /**
+     * Redis's prepareForShutdown: runs the shutdown hooks and the final save. Returns false (and
+     * logs why) if the save failed and FORCE was not given.
+     */
+    public boolean prepareForShutdown(int flags) {
+        log.warning("User requested shutdown...");
+        for (Runnable r : shutdownHooks) r.run();
+        if (!shutdownSaver.saveBeforeShutdown(flags) && (flags & SHUTDOWN_FORCE) == 0) {
+            log.warning("Errors trying to shut down the server. Check the logs for more information.");
+            return false;
+        }
+        if (config.pidfile != null && !config.pidfile.isEmpty()) {
+            try {
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(config.pidfile));
+            } catch (java.io.IOException ignored) {
+                // Redis ignores unlink failures too.
+            }
+        }
+        log.warning("Redis is now ready to exit, bye bye...");
+        return true;
+    }
+
+    /** Closes everything and releases {@link #awaitTermination}; called after prepareForShutdown. */
+    public void finishShutdown() {
+        for (Client c : new ArrayList<>(clients.values())) {
+            c.flush();
+            if (c.channel != null) c.channel.close();
+        }
+        shuttingDown = true;
+        for (Channel ch : listeners) ch.close();
+        new Thread(() -> {
+            shutdownLoop();
+            terminated.countDown();
+        }, "starling-shutdown").start();
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    /** Registers a new connection, or refuses it as Redis does (maxclients). */
+    Client acceptClient(Channel ch) {
+        if (clients.size() >= config.maxclients) {
+            stats.rejectedConnections++;
+            ch.writeAndFlush(ch.alloc().buffer().writeBytes(("-ERR " + Errors.MAX_CLIENTS + "\r\n").getBytes()))
+                    .addListener(f -> ch.close());
+            return null;
+        }
+        Client c = new Client(this, ch, nextClientId++);
+        clients.put(c.id, c);
+        stats.numConnections++;
+        return c;
+    }
+
+    void freeClient(Client c) {
+        clients.remove(c.id);
+        c.discardOutput();
+        if (c.query != null) {
+            c.query.release();
+            c.query = null;
+        }
+        c.flags |= Client.CLOSE_ASAP;
+        for (ClientListener l : clientListeners) l.clientClosed(c);
+    }
+
+    /** Told when a client goes away (MONITOR lists, pub/sub, blocking). */
+    public interface ClientListener {
+        void clientClosed(Client c);
+    }
+
+    public final List<ClientListener> clientListeners = new ArrayList<>();
+
+    /** Creates a client with no connection (Redis's fake clients: AOF loading, scripts). */
+    public Client createFakeClient() {
+        return new Client(this, null, nextClientId++);
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /** Appends bytes to the client's query buffer and executes every complete command in it. */
+    void readFromClient(Client c, ByteBuf in) {
+        int n = in.readableBytes();
+        stats.netInputBytes += n;
+        c.lastInteractionMillis = clock.millis();
+        if (c.query == null) {
+            c.query = in;
+        } else {
+            c.query = cumulate(c.query, in, c.parser.pendingBulkBytes);
+        }
+        processInputBuffer(c);
+        ByteBuf q = c.query;
+        if (q != null) {
+            if (!q.isReadable()) {
+                q.release();
+                c.query = null;
+            } else {
+                q.discardSomeReadBytes();
+                if (q.readableBytes() + c.parser.pendingBulkBytes > config.clientQueryBufferLimit) {
+                    log.warning("Closing client that reached max query buffer length: " + ClientInfo.describe(c)
+                            + " (qbuf initial bytes: " + ClientInfo.initialBytes(q) + ")");
+                    closeClient(c);
+                }
+            }
+        }
+    }
+
+    /** Merges in into the cumulation, sizing exactly for a big bulk in progress (PROTO_MBULK_BIG_ARG). */
+    private static ByteBuf cumulate(ByteBuf cum, ByteBuf in, long pendingBulk) {
+        int need = in.readableBytes();
+        if (cum.writableBytes() < need || cum.refCnt() > 1 || cum.isReadOnly()) {
+            long want = (long) cum.readableBytes() + need;
+            if (pendingBulk >= RequestParser.PROTO_MBULK_BIG_ARG && pendingBulk > need) {
+                want = (long) cum.readableBytes() + pendingBulk;
+            }
+            ByteBuf bigger = cum.alloc().heapBuffer((int) Math.min(Integer.MAX_VALUE - 8, Math.max(want, cum.readableBytes() * 2L)));
+            bigger.writeBytes(cum);
+            cum.release();
+            cum = bigger;
+        }
+        cum.writeBytes(in);
+        in.release();
+        return cum;
+    }
+
+    /** Parses and runs commands until the buffer holds no complete one (Redis's processInputBuffer). */
+    void processInputBuffer(Client c) {
+        ByteBuf q = c.query;
+        RequestParser p = c.parser;
+        while (q != null && q.isReadable()) {
+            if ((c.flags & (Client.CLOSE_AFTER_REPLY | Client.CLOSE_ASAP | Client.BLOCKED)) != 0) break;
+            if (pauseBlocks(c)) break;
+            int r = p.parse(q, c.authRequired(), config.protoMaxBulkLen);
+            if (r == RequestParser.NEED_MORE) break;
+            if (r == RequestParser.EMPTY) {
+                p.reset();
+                continue;
+            }
+            if (r == RequestParser.PROTOCOL_ERROR) {
+                c.cmd = null;
+                c.addReplyError(p.error);
+                if (log.enabled(Log.VERBOSE)) {
+                    log.verbose("Protocol error (" + p.errorReason + ") from client: " + ClientInfo.describe(c));
+                }
+                c.flags |= Client.CLOSE_AFTER_REPLY | Client.PROTOCOL_ERROR;
+                q.skipBytes(q.readableBytes());
+                p.reset();
+                break;
+            }
+            c.argv = p.argv;
+            c.argc = p.argc;
+            processCommand(c);
+            p.reset();
+            c.argv = null;
+            c.argc = 0;
+            q = c.query;
+        }
+    }
+
+    /** Hook for CLIENT PAUSE: returns true if this client's commands must wait. */
+    private boolean pauseBlocks(Client c) {
+        return pauseHook != null && pauseHook.blocks(c);
+    }
+
+    public interface PauseHook {
+        boolean blocks(Client c);
+    }
+
+    public PauseHook pauseHook;
+
+    void afterRead(Client c) {
+        flushClient(c);
+    }
+
+    private void flushClient(Client c) {
+        c.flush();
+        if (c.has(Client.CLOSE_AFTER_REPLY) && c.channel != null) {
+            c.channel.close();
+        }
+    }
+
+    /** Queues c for the flush task (replies produced outside c's own read batch). */
+    void markPendingWrite(Client c) {
+        c.pendingWrite = true;
+        pendingWrites.add(c);
+        if (!flushScheduled && loop != null) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flushPendingWrites() {
+        flushScheduled = false;
+        for (int i = 0; i < pendingWrites.size(); i++) {
+            Client c = pendingWrites.get(i);
+            if (c.pendingWrite) flushClient(c);
+        }
+        pendingWrites.clear();
+    }
+
+    /** Closes c after flushing what it has been sent (CLIENT KILL, QUIT-like paths). */
+    public void closeClient(Client c) {
+        c.flags |= Client.CLOSE_AFTER_REPLY;
+        if (c.channel != null) {
+            c.flush();
+            c.channel.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- command execution
+
+    /** Checks run before a command executes, in Redis's processCommand order; they may reject it. */
+    public interface CommandFilter {
+        /** Returns an error text to reject the command with, or null to let it run. */
+        String check(Client c, Command cmd);
+    }
+
+    /** Filters added by subsystems (OOM, MISCONF, READONLY, ...), run in order after auth. */
+    public final List<CommandFilter> commandFilters = new ArrayList<>();
+
+    /** Runs after each executed command (slowlog, latency, MONITOR, propagation). */
+    public interface CallListener {
+        void afterCall(Client c, Command cmd, long durationMicros);
+    }
+
+    public final List<CallListener> callListeners = new ArrayList<>();
+
+    /**
+     * Looks up, checks and executes the command in c.argv (Redis's processCommand): unknown
+     * command, arity, authentication, then the registered filters, then {@link #call}.
+     */
+    public void processCommand(Client c) {
+        Command cmd = commands.lookup(c.argv[0]);
+        if (cmd != null && cmd.isContainer() && c.argc >= 2) {
+            Command sub = CommandTable.lookupSub(cmd, c.argv[1]);
+            if (sub == null) {
+                c.cmd = null;
+                reject(c, null, Errors.unknownSubcommand(c.argv[1], cmd.fullName));
+                return;
+            }
+            cmd = sub;
+        }
+        c.cmd = cmd;
+        if (cmd == null) {
+            reject(c, null, Errors.unknownCommand(c.argv, c.argc));
+            return;
+        }
+        c.lastCmd = cmd;
+        if (!cmd.arityOk(c.argc) || cmd.handler == null) {
+            reject(c, cmd, Errors.arity(cmd.fullName));
+            return;
+        }
+        if (c.authRequired() && !cmd.has(Command.NO_AUTH)) {
+            reject(c, cmd, Errors.NOAUTH);
+            return;
+        }
+        for (int i = 0, n = commandFilters.size(); i < n; i++) {
+            String err = commandFilters.get(i).check(c, cmd);
+            if (err != null) {
+                reject(c, cmd, err);
+                return;
+            }
+        }
+        if (queueHook != null && queueHook.queue(c, cmd)) return;
+        call(c, cmd);
+    }
+
+    /** MULTI queueing: returns true if the command was queued instead of executed. */
+    public interface QueueHook {
+        boolean queue(Client c, Command cmd);
+    }
+
+    public QueueHook queueHook;
+
+    private void reject(Client c, Command cmd, String err) {
+        if (cmd != null) cmd.rejectedCalls++;
+        inRejection = true;
+        try {
+            c.addReplyError(err);
+        } finally {
+            inRejection = false;
+        }
+        if (rejectListener != null) rejectListener.rejected(c);
+    }
+
+    /** Told when a command is rejected (MULTI flags the transaction as failed). */
+    public interface RejectListener {
+        void rejected(Client c);
+    }
+
+    public RejectListener rejectListener;
+
+    /** Executes cmd for c and records its statistics (Redis's call). */
+    public void call(Client c, Command cmd) {
+        keyspace.updateTime();
+        long start = clock.nanos();
+        cmd.handler.execute(c);
+        long micros = (clock.nanos() - start) / 1000;
+        cmd.calls++;
+        cmd.microseconds += micros;
+        stats.numCommands++;
+        for (int i = 0, n = callListeners.size(); i < n; i++) callListeners.get(i).afterCall(c, cmd, micros);
+    }
+
+    // ---------------------------------------------------------------- cron
+
+    private void scheduleCron() {
+        long period = Math.max(1, 1000 / Math.max(1, config.hz));
+        loop.schedule(this::cron, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Redis's serverCron: runs hz times per second on the executor. */
+    private void cron() {
+        if (shuttingDown) return;
+        try {
+            cronLoops++;
+            keyspace.updateTime();
+            for (int i = 0; i < cronHooks.size(); i++) cronHooks.get(i).run();
+        } catch (Throwable t) {
+            log.warning("Error in cron: " + t);
+        } finally {
+            scheduleCron();
+        }
+    }
+
+    // ---------------------------------------------------------------- util
+
+    public static String randomHex(int len) {
+        StringBuilder sb = new StringBuilder(len);
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int i = 0; i < len; i++) sb.append("0123456789abcdef".charAt(r.nextInt(16)));
+        return sb.toString();
+    }
+
+    /** Seconds since start (INFO uptime_in_seconds). */
+    public long uptimeSeconds() {
+        return (clock.nanos() - startNanos) / 1_000_000_000L;
+    }
+}

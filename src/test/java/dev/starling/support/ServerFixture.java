@@ -1,0 +1,64 @@
+package dev.starling.support;
+
+import dev.starling.config.Config;
+import dev.starling.config.ConfigLoader;
+import dev.starling.server.Clock;
+import dev.starling.server.Server;
+import redis.clients.jedis.Jedis;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An in-process Starling on an ephemeral loopback port. Options use the command-line syntax:
+ * {@code ServerFixture.start("--maxmemory", "1mb")}. Always close it (try-with-resources or @AfterAll).
+ */
+public final class ServerFixture implements AutoCloseable {
+    public final Server server;
+
+    private ServerFixture(Server server) {
+        this.server = server;
+    }
+
+    public static ServerFixture start(String... options) {
+        try {
+            Config config = new Config();
+            List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", "127.0.0.1", "--save", "", "--loglevel", "warning"));
+            args.addAll(Arrays.asList(options));
+            ConfigLoader.load(config, ConfigLoader.argsToConfigText(args));
+            Server server = new Server(config, Clock.SYSTEM);
+            server.start();
+            return new ServerFixture(server);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start Starling", e);
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** A new Jedis connection; the caller closes it. */
+    public Jedis jedis() {
+        return new Jedis("127.0.0.1", port(), 10_000);
+    }
+
+    public RespClient raw() {
+        return new RespClient(port());
+    }
+
+    /** Runs r on the server's executor and waits, for checking internal state from a test. */
+    public void onExecutor(Runnable r) {
+        try {
+            server.executeAndWait(r);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
