@@ -35,6 +35,9 @@ public final class Keyspace {
     // INFO stats
     public long expiredKeys, evictedKeys, keyspaceHits, keyspaceMisses, expiredStalePerc, expiredTimeCapReachedCount;
 
+    /** DEBUG SET-ACTIVE-EXPIRE: when false the cron's active expire cycle does nothing. */
+    public boolean activeExpireEnabled = true;
+
     /** Bytes the dataset is estimated to use (see {@link MemorySize}). */
     public long datasetBytes;
 

@@ -540,6 +540,23 @@ public final class Server {
         return sb.toString();
     }
 
+    /** Unix seconds of the last successful save (LASTSAVE); the start time until persistence saves. */
+    public long lastSaveUnix = System.currentTimeMillis() / 1000;
+
+    /** Memory of an empty server, as Redis 7.0 reports used_memory at start (about 0.85 MB). */
+    public static final long BASE_MEMORY = 870_000;
+
+    /**
+     * Redis's used_memory: the base, the dataset estimate kept by the keyspace, and client buffers.
+     * Deterministic (not the JVM heap), so maxmemory behaves the same run to run.
+     */
+    public long usedMemory() {
+        return BASE_MEMORY + keyspace.datasetBytes + clientBufferBytes;
+    }
+
+    /** Bytes held in client query and reply buffers, kept by the connection layer (approximate). */
+    public long clientBufferBytes;
+
     /** Seconds since start (INFO uptime_in_seconds). */
     public long uptimeSeconds() {
         return (clock.nanos() - startNanos) / 1_000_000_000L;
