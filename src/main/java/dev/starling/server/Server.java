@@ -125,7 +125,7 @@ public final class Server {
                 listeners.add(b.bind(sa).sync().channel());
             } catch (Exception e) {
                 if (optional) continue;
-                log.warning("Warning: Could not create server TCP listening socket " + host + ":" + config.port + ": " + e.getMessage());
+                log.warning("Warning: Could not create server TCP listening socket " + host + ":" + config.port + ": bind: " + errnoText(e));
                 log.warning("Failed listening on port " + config.port + " (TCP), aborting.");
                 shutdownLoop();
                 throw e;
@@ -135,6 +135,13 @@ public final class Server {
             config.port = ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
         }
         scheduleCron();
+    }
+
+    /** The strerror part of a bind failure ("Address already in use"), as Redis logs it. */
+    private static String errnoText(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int i = m.lastIndexOf("): ");
+        return i >= 0 ? m.substring(i + 3) : m;
     }
 
     private List<String> bindAddresses() {
