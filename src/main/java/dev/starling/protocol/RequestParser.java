@@ -126,8 +126,16 @@ public final class RequestParser {
                 return NEED_MORE;
             }
             pendingBulkBytes = 0;
-            byte[] arg = new byte[(int) bulkLen];
-            buf.readBytes(arg);
+            byte[] arg;
+            if (argc == 0 && sameAsLastName(buf, (int) bulkLen)) {
+                // Command names repeat; handlers never keep or modify argv[0], so share it.
+                arg = lastName;
+                buf.skipBytes((int) bulkLen);
+            } else {
+                arg = new byte[(int) bulkLen];
+                buf.readBytes(arg);
+                if (argc == 0 && bulkLen <= 32) lastName = arg;
+            }
             buf.skipBytes(2); // Redis does not check that the bulk ends in CRLF either
             if (argc == argv.length) growArgv();
             argv[argc++] = arg;
@@ -135,6 +143,17 @@ public final class RequestParser {
             multibulkLen--;
         }
         return COMMAND_READY;
+    }
+
+    /** The previous request's command name, shared when the next one is the same bytes. */
+    private byte[] lastName;
+
+    private boolean sameAsLastName(ByteBuf buf, int len) {
+        byte[] n = lastName;
+        if (n == null || n.length != len) return false;
+        int at = buf.readerIndex();
+        for (int i = 0; i < len; i++) if (buf.getByte(at + i) != n[i]) return false;
+        return true;
     }
 
     private void growArgv() {
