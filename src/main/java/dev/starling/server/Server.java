@@ -111,6 +111,7 @@ public final class Server {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        applyKeepAlive(ch);
                         ch.pipeline().addLast(new ClientHandler(Server.this));
                     }
                 });
@@ -142,6 +143,18 @@ public final class Server {
         String m = String.valueOf(e.getMessage());
         int i = m.lastIndexOf("): ");
         return i >= 0 ? m.substring(i + 3) : m;
+    }
+
+    /**
+     * Redis's anetKeepAlive: probes after tcp-keepalive seconds idle, every third of that, three
+     * times, so a dead peer is noticed in about twice the interval.
+     */
+    private void applyKeepAlive(SocketChannel ch) {
+        int interval = config.tcpKeepalive;
+        if (interval <= 0 || !(ch instanceof io.netty.channel.epoll.EpollSocketChannel e)) return;
+        e.config().setTcpKeepIdle(interval);
+        e.config().setTcpKeepIntvl(Math.max(1, interval / 3));
+        e.config().setTcpKeepCnt(3);
     }
 
     private List<String> bindAddresses() {
