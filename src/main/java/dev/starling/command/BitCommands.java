@@ -39,9 +39,7 @@ final class BitCommands {
      * "#n" form (n * bits) when hash is set. Returns the offset, or -1 after replying the error.
      */
     private static long getBitOffset(Client c, byte[] arg, boolean hash, int bits) {
-        // Redis measures the argument with strlen: a NUL ends it.
-        int plen = 0;
-        while (plen < arg.length && arg[plen] != 0) plen++;
+        int plen = arg.length;
         int skip = plen > 0 && arg[0] == '#' && hash ? 1 : 0;
         long off = Numbers.parseLong(arg, skip, plen - skip);
         if (off == Numbers.INVALID && !isInvalidMarkText(arg, skip, plen - skip)) {
