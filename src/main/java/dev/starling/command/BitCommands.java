@@ -346,7 +346,7 @@ final class BitCommands {
                 res[i] = (byte) out;
             }
             // Redis stores the result as a raw-encoded object whatever its length.
-            c.db.setKey(targetkey, new RawString(res, maxlen, false), false);
+            StringCommands.setKey(c, targetkey, new RawString(res, maxlen, false));
         } else {
             c.db.expireIfNeeded(targetkey);
             c.db.delete(targetkey);

@@ -91,6 +91,15 @@ final class StringCommands {
         c.db.ks.listener.keyModified(c.db, e.key);
     }
 
+    /**
+     * Redis's setKey without KEEPTTL: a key past its TTL is expired first (counted and reported as
+     * Redis's lookupKeyWrite inside setKey does), then the value replaces any old one and its TTL.
+     */
+    static void setKey(Client c, byte[] key, Object value) {
+        if (c.db.expires.size() != 0) c.db.expireIfNeeded(key);
+        c.db.setKey(key, value, false);
+    }
+
     /** Redis's checkStringLength: the error if a string of size+append bytes would be too long. */
     static boolean checkStringLength(Client c, long size, long append) {
         long total = size + append;
@@ -220,7 +229,7 @@ final class StringCommands {
     static void set(Client c) {
         if (c.argc == 3) {
             // The benchmarked path: no options, no parsing.
-            c.db.setKey(c.argv[1], c.argv[2], false);
+            setKey(c, c.argv[1], c.argv[2]);
             c.addReplyOk();
             return;
         }
@@ -334,7 +343,7 @@ final class StringCommands {
                 }
             }
         }
-        for (int j = 1; j < c.argc; j += 2) c.db.setKey(c.argv[j], c.argv[j + 1], false);
+        for (int j = 1; j < c.argc; j += 2) setKey(c, c.argv[j], c.argv[j + 1]);
         if (nx) c.addReply(dev.starling.protocol.Resp.CONE);
         else c.addReplyOk();
     }

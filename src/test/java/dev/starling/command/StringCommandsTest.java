@@ -116,6 +116,32 @@ class StringCommandsTest {
         diff.same("EXISTS", "k");
     }
 
+    @Test
+    void writes_overKeysPastTheirTtl_countThemExpiredAsRedis() {
+        long theirsBefore = theirExpiredKeys();
+        AtomicLong oursBefore = new AtomicLong();
+        diff.starling.onExecutor(() -> oursBefore.set(diff.starling.server.keyspace.expiredKeys));
+        for (String k : new String[] {"a", "b", "c", "d", "e", "f"}) diff.same("SET", k, "1", "PXAT", "1");
+        diff.same("SET", "a", "x");
+        diff.same("MSET", "b", "x");
+        diff.same("BITOP", "NOT", "c", "a");
+        diff.same("INCR", "d");
+        diff.same("APPEND", "e", "x");
+        diff.same("SET", "f", "x", "KEEPTTL");
+        diff.same("MGET", "a", "b", "c", "d", "e", "f");
+        AtomicLong oursAfter = new AtomicLong();
+        diff.starling.onExecutor(() -> oursAfter.set(diff.starling.server.keyspace.expiredKeys));
+        assertThat(oursAfter.get() - oursBefore.get()).isEqualTo(theirExpiredKeys() - theirsBefore).isEqualTo(6);
+        assertThat(ourExpire("f")).isEqualTo(-1);
+    }
+
+    static long theirExpiredKeys() {
+        for (String line : diff.theirs().callString("INFO", "stats").split("\r\n")) {
+            if (line.startsWith("expired_keys:")) return Long.parseLong(line.substring(13));
+        }
+        throw new IllegalStateException("no expired_keys");
+    }
+
     // ---------------------------------------------------------------- encodings and memory
 
     static String ourEncoding(String key) {
