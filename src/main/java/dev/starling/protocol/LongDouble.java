@@ -86,7 +86,12 @@ public final class LongDouble {
         try {
             return new BigDecimal(new String(b, i, end - i, java.nio.charset.StandardCharsets.ISO_8859_1));
         } catch (NumberFormatException | ArithmeticException e) {
-            return null;
+            // An exponent beyond int range: zero stays zero, anything else overflows or underflows.
+            boolean zero = true;
+            int k = i;
+            for (; k < end && b[k] != 'e' && b[k] != 'E'; k++) if (b[k] >= '1' && b[k] <= '9') zero = false;
+            if (zero) return BigDecimal.ZERO;
+            return k + 1 < end && b[k + 1] == '-' ? TINY_EXACT : POS_INF_EXACT;
         }
     }
 

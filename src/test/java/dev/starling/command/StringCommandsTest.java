@@ -43,7 +43,7 @@ class StringCommandsTest {
 
     @TestFactory
     Stream<DynamicTest> scripts_eachLine_sameRepliesAsRedis() {
-        return Stream.of("set-get.txt", "append.txt", "incr.txt", "lcs.txt", "wrongtype.txt", "binary.txt")
+        return Stream.of("set-get.txt", "append.txt", "incr.txt", "incrbyfloat-edges.txt", "lcs.txt", "wrongtype.txt", "binary.txt")
                 .flatMap(file -> Stream.concat(
                         Stream.of(DynamicTest.dynamicTest(file + " reset", () -> StringScripts.reset(diff))),
                         StringScripts.load(file).stream()
