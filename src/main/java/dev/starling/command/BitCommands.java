@@ -216,7 +216,7 @@ final class BitCommands {
         if (!c.getLongLong(c.argv[2], null)) return;
         long bit = c.llval;
         if (bit != 0 && bit != 1) {
-            c.addReplyError("The bit argument must be 1 or 0.");
+            c.addReplyError(Errors.BITPOS_BIT);
             return;
         }
         KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
@@ -310,7 +310,7 @@ final class BitCommands {
             return;
         }
         if (op == NOT && c.argc != 4) {
-            c.addReplyError("BITOP NOT must be called with a single source key.");
+            c.addReplyError(Errors.BITOP_NOT_ARGS);
             return;
         }
         int numkeys = c.argc - 3;
@@ -364,8 +364,6 @@ final class BitCommands {
             O_OVERFLOW = ascii("overflow"), O_WRAP = ascii("wrap"), O_SAT = ascii("sat"), O_FAIL = ascii("fail");
     private static final int OP_GET = 0, OP_SET = 1, OP_INCRBY = 2;
     private static final int WRAP = 0, SAT = 1, FAIL = 2;
-    private static final String BITFIELD_TYPE_ERR =
-            "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 
     static void bitfield(Client c) {
         bitfieldGeneric(c, false);
@@ -402,7 +400,7 @@ final class BitCommands {
                 else if (is(name, O_SAT)) owtype = SAT;
                 else if (is(name, O_FAIL)) owtype = FAIL;
                 else {
-                    c.addReplyError("Invalid OVERFLOW type specified");
+                    c.addReplyError(Errors.BITFIELD_OVERFLOW_TYPE);
                     return;
                 }
                 continue;
@@ -415,14 +413,14 @@ final class BitCommands {
             if (type.length > 0 && type[0] == 'i') sign = 1;
             else if (type.length > 0 && type[0] == 'u') sign = 0;
             else {
-                c.addReplyError(BITFIELD_TYPE_ERR);
+                c.addReplyError(Errors.BITFIELD_TYPE);
                 return;
             }
             int tlen = 1;
             while (tlen < type.length && type[tlen] != 0) tlen++; // strlen
             long bits = Numbers.parseLong(type, 1, tlen - 1);
             if (bits == Numbers.INVALID || bits < 1 || (sign == 1 && bits > 64) || (sign == 0 && bits > 63)) {
-                c.addReplyError(BITFIELD_TYPE_ERR);
+                c.addReplyError(Errors.BITFIELD_TYPE);
                 return;
             }
             long offset = getBitOffset(c, c.argv[j + 2], true, (int) bits);
@@ -455,7 +453,7 @@ final class BitCommands {
             }
         } else {
             if (readonlyCommand) {
-                c.addReplyError("BITFIELD_RO only supports the GET subcommand");
+                c.addReplyError(Errors.BITFIELD_RO_WRITE);
                 return;
             }
             target = lookupStringForBit(c, highestWrite);

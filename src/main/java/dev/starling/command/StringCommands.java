@@ -5,7 +5,9 @@ import dev.starling.keyspace.MemorySize;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.LongDouble;
 import dev.starling.protocol.Numbers;
+import dev.starling.protocol.Resp;
 import dev.starling.server.Client;
+import dev.starling.types.ObjectEncoding;
 import dev.starling.types.RawString;
 
 import java.math.BigDecimal;
@@ -223,7 +225,7 @@ final class StringCommands {
     }
 
     private static void addReplyErrorExpireTime(Client c) {
-        c.addReplyError("invalid expire time in '" + c.cmd.fullName + "' command");
+        c.addReplyError(String.format(Errors.INVALID_EXPIRE, c.cmd.fullName));
     }
 
     static void set(Client c) {
@@ -264,7 +266,7 @@ final class StringCommands {
     }
 
     static void setnx(Client c) {
-        setGeneric(c, SET_NX, c.argv[1], c.argv[2], null, dev.starling.protocol.Resp.CONE, dev.starling.protocol.Resp.CZERO);
+        setGeneric(c, SET_NX, c.argv[1], c.argv[2], null, Resp.CONE, Resp.CZERO);
     }
 
     static void setex(Client c) {
@@ -338,13 +340,13 @@ final class StringCommands {
         if (nx) {
             for (int j = 1; j < c.argc; j += 2) {
                 if (c.db.lookupKeyWrite(c.argv[j]) != null) {
-                    c.addReply(dev.starling.protocol.Resp.CZERO);
+                    c.addReply(Resp.CZERO);
                     return;
                 }
             }
         }
         for (int j = 1; j < c.argc; j += 2) setKey(c, c.argv[j], c.argv[j + 1]);
-        if (nx) c.addReply(dev.starling.protocol.Resp.CONE);
+        if (nx) c.addReply(Resp.CONE);
         else c.addReplyOk();
     }
 
@@ -378,7 +380,7 @@ final class StringCommands {
     static void strlen(Client c) {
         KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
         if (e == null) {
-            c.addReply(dev.starling.protocol.Resp.CZERO);
+            c.addReply(Resp.CZERO);
         } else if (!isString(e.value)) {
             c.addReplyErrorWrongType();
         } else {
@@ -393,7 +395,7 @@ final class StringCommands {
         long end = c.llval;
         KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
         if (e == null) {
-            c.addReply(dev.starling.protocol.Resp.EMPTY_BULK);
+            c.addReply(Resp.EMPTY_BULK);
             return;
         }
         if (!isString(e.value)) {
@@ -402,7 +404,7 @@ final class StringCommands {
         }
         long strlen = stringLength(e.value);
         if (start < 0 && end < 0 && start > end) {
-            c.addReply(dev.starling.protocol.Resp.EMPTY_BULK);
+            c.addReply(Resp.EMPTY_BULK);
             return;
         }
         if (start < 0) start = strlen + start;
@@ -411,7 +413,7 @@ final class StringCommands {
         if (end < 0) end = 0;
         if (end >= strlen) end = strlen - 1;
         if (start > end || strlen == 0) {
-            c.addReply(dev.starling.protocol.Resp.EMPTY_BULK);
+            c.addReply(Resp.EMPTY_BULK);
         } else {
             c.addReplyBulk(stringBuf(e.value), (int) start, (int) (end - start + 1));
         }
@@ -422,14 +424,14 @@ final class StringCommands {
         if (!c.getLongLong(c.argv[2], null)) return;
         long offset = c.llval;
         if (offset < 0) {
-            c.addReplyError("offset is out of range");
+            c.addReplyError(Errors.OFFSET_OUT_OF_RANGE);
             return;
         }
         KeyEntry e = c.db.lookupKeyWrite(key);
         RawString r;
         if (e == null) {
             if (value.length == 0) {
-                c.addReply(dev.starling.protocol.Resp.CZERO);
+                c.addReply(Resp.CZERO);
                 return;
             }
             if (!checkStringLength(c, offset, value.length)) return;
@@ -476,7 +478,7 @@ final class StringCommands {
     static void decrby(Client c) {
         if (!c.getLongLong(c.argv[2], null)) return;
         if (c.llval == Long.MIN_VALUE) {
-            c.addReplyError("decrement would overflow");
+            c.addReplyError(Errors.DECR_OVERFLOW);
             return;
         }
         incrDecr(c, -c.llval);
@@ -520,7 +522,7 @@ final class StringCommands {
         if (v == Long.MIN_VALUE) return ascii("-9223372036854775808");
         boolean neg = v < 0;
         long a = neg ? -v : v;
-        int n = dev.starling.protocol.Resp.digits(a) + (neg ? 1 : 0);
+        int n = Resp.digits(a) + (neg ? 1 : 0);
         byte[] b = new byte[n];
         for (int i = n - 1; i >= (neg ? 1 : 0); i--) {
             b[i] = (byte) ('0' + a % 10);
@@ -553,12 +555,12 @@ final class StringCommands {
         }
         BigDecimal sum = LongDouble.add(value, incr);
         if (sum == null) {
-            c.addReplyError("increment would produce NaN or Infinity");
+            c.addReplyError(Errors.INCR_NAN);
             return;
         }
         byte[] text = LongDouble.toHumanString(sum);
         // Redis creates the result with createStringObject: embstr even when it looks like an integer.
-        Object stored = text.length <= dev.starling.types.ObjectEncoding.EMBSTR_SIZE_LIMIT && Numbers.isLong(text)
+        Object stored = text.length <= ObjectEncoding.EMBSTR_SIZE_LIMIT && Numbers.isLong(text)
                 ? new RawString(text, text.length, true)
                 : text;
         if (e != null) c.db.overwrite(e, stored);
@@ -575,7 +577,7 @@ final class StringCommands {
         KeyEntry ea = c.db.lookupKeyRead(c.argv[1]);
         KeyEntry eb = c.db.lookupKeyRead(c.argv[2]);
         if ((ea != null && !isString(ea.value)) || (eb != null && !isString(eb.value))) {
-            c.addReplyError("The specified keys must contain string values");
+            c.addReplyError(Errors.LCS_WRONGTYPE);
             return;
         }
         byte[] a = ea == null ? new byte[0] : stringBuf(ea.value);
@@ -603,7 +605,7 @@ final class StringCommands {
             }
         }
         if (getidx && getlen) {
-            c.addReplyError("If you want both the length and indexes, please just use IDX.");
+            c.addReplyError(Errors.LCS_LEN_AND_IDX);
             return;
         }
         long cells = (long) (alen + 1) * (blen + 1);
@@ -614,7 +616,7 @@ final class StringCommands {
             table = null;
         }
         if (table == null) {
-            c.addReplyError("Insufficient memory, failed allocating transient memory for LCS");
+            c.addReplyError(Errors.LCS_NO_MEMORY);
             return;
         }
         lcsReply(c, a, alen, b, blen, table, getlen, getidx, withmatchlen, minmatchlen);

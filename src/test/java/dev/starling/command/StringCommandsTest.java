@@ -50,6 +50,21 @@ class StringCommandsTest {
                                 .map(line -> DynamicTest.dynamicTest(line.toString(), () -> StringScripts.run(diff, line)))));
     }
 
+    @Test
+    void resp3Script_eachLine_sameRepliesAsRedis() {
+        // HELLO is another family's: switch our connections to RESP3 directly.
+        diff.theirs().callString("HELLO", "3");
+        diff.starling.onExecutor(() -> diff.starling.server.clients.values().forEach(cl -> cl.resp = 3));
+        try {
+            assertThat(diff.same("GET", "nokey")).isEqualTo("_\r\n");
+            for (StringScripts.Line line : StringScripts.load("resp3.txt")) StringScripts.run(diff, line);
+            assertThat(diff.same("LCS", "a", "b", "IDX")).startsWith("%2\r\n");
+        } finally {
+            diff.theirs().callString("HELLO", "2");
+            diff.starling.onExecutor(() -> diff.starling.server.clients.values().forEach(cl -> cl.resp = 2));
+        }
+    }
+
     // ---------------------------------------------------------------- expiry
 
     /** Our absolute expire time of key in db 0, or -1. */
