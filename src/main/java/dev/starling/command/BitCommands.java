@@ -84,18 +84,6 @@ final class BitCommands {
         return r;
     }
 
-    /** The string value of argv[1] for reading: null if missing; WRONGTYPE replied and NOT_STRING returned. */
-    private static KeyEntry lookupRead(Client c) {
-        KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
-        if (e != null && !isString(e.value)) {
-            c.addReplyErrorWrongType();
-            return NOT_STRING;
-        }
-        return e;
-    }
-
-    private static final KeyEntry NOT_STRING = null;
-
     // ---------------------------------------------------------------- SETBIT / GETBIT
 
     static void setbit(Client c) {

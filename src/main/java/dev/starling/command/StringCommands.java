@@ -47,7 +47,6 @@ final class StringCommands {
         t.bind("decrby", StringCommands::decrby);
         t.bind("incrbyfloat", StringCommands::incrbyfloat);
         t.bind("lcs", StringCommands::lcs);
-        BitCommands.register(t);
     }
 
     // ---------------------------------------------------------------- value helpers
