@@ -10,6 +10,7 @@ public final class Commands {
         CommandTable t = server.commands;
         ConnectionCommands.register(t);
         StringCommands.register(t);
+        BitCommands.register(t);
         KeyCommands.register(t);
     }
 }

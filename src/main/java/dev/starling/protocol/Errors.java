@@ -28,6 +28,18 @@ public final class Errors {
     public static final String BIT_VALUE = "bit is not an integer or out of range";
     public static final String INVALID_CURSOR = "invalid cursor";
     public static final String SAME_OBJECT = "source and destination objects are the same";
+    // t_string.c and bitops.c
+    public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
+    public static final String DECR_OVERFLOW = "decrement would overflow";
+    public static final String INCR_NAN = "increment would produce NaN or Infinity";
+    public static final String LCS_WRONGTYPE = "The specified keys must contain string values";
+    public static final String LCS_LEN_AND_IDX = "If you want both the length and indexes, please just use IDX.";
+    public static final String LCS_NO_MEMORY = "Insufficient memory, failed allocating transient memory for LCS";
+    public static final String BITPOS_BIT = "The bit argument must be 1 or 0.";
+    public static final String BITOP_NOT_ARGS = "BITOP NOT must be called with a single source key.";
+    public static final String BITFIELD_OVERFLOW_TYPE = "Invalid OVERFLOW type specified";
+    public static final String BITFIELD_TYPE = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+    public static final String BITFIELD_RO_WRITE = "BITFIELD_RO only supports the GET subcommand";
     public static final String NOPROTO = "-NOPROTO unsupported protocol version";
 
     /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */

@@ -33,7 +33,7 @@ public final class ObjectEncoding {
             if (b.length <= 20 && Numbers.isLong(b)) return "int";
             return b.length <= EMBSTR_SIZE_LIMIT ? "embstr" : "raw";
         }
-        if (v instanceof RawString) return "raw";
+        if (v instanceof RawString r) return r.embstr ? "embstr" : "raw";
         if (v instanceof Typed t) return t.encodingName();
         return "unknown";
     }
