@@ -28,6 +28,13 @@ public final class Errors {
     public static final String BIT_VALUE = "bit is not an integer or out of range";
     public static final String INVALID_CURSOR = "invalid cursor";
     public static final String SAME_OBJECT = "source and destination objects are the same";
+    public static final String EXPIRE_NX_INCOMPATIBLE = "NX and XX, GT or LT options at the same time are not compatible";
+    public static final String EXPIRE_GT_LT_INCOMPATIBLE = "GT and LT options at the same time are not compatible";
+    public static final String INVALID_FIRST_DB_INDEX = "invalid first DB index";
+    public static final String INVALID_SECOND_DB_INDEX = "invalid second DB index";
+    public static final String UNKNOWN_TYPE_OBJECT = "unknown type object";
+    public static final String OBJECT_FREQ_NOT_LFU = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    public static final String OBJECT_IDLETIME_LFU = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     public static final String NOPROTO = "-NOPROTO unsupported protocol version";
 
     /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */
