@@ -64,7 +64,7 @@ final class KeyCommands {
     static boolean getInt(Client c, byte[] arg, String msg) {
         if (!c.getLongLong(arg, msg)) return false;
         if (c.llval < Integer.MIN_VALUE || c.llval > Integer.MAX_VALUE) {
-            c.addReplyError(msg != null ? msg : "value is out of range");
+            c.addReplyError(msg != null ? msg : Errors.INT_OUT_OF_RANGE);
             return false;
         }
         return true;
@@ -94,7 +94,7 @@ final class KeyCommands {
                 + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         for (String l : lines) c.addReplyStatus(l);
         c.addReplyStatus("HELP");
-        c.addReplyStatus("    Print this help.");
+        c.addReplyStatus("    Prints this help.");
     }
 
     /** Adds value under key in db keeping the entry's LRU/LFU field (the same object moved, as Redis). */

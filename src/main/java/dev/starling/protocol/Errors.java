@@ -35,6 +35,7 @@ public final class Errors {
     public static final String UNKNOWN_TYPE_OBJECT = "unknown type object";
     public static final String OBJECT_FREQ_NOT_LFU = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     public static final String OBJECT_IDLETIME_LFU = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    public static final String INT_OUT_OF_RANGE = "value is out of range, value must between -2147483648 and 2147483647";
     public static final String NOPROTO = "-NOPROTO unsupported protocol version";
 
     /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */
