@@ -62,6 +62,26 @@ public final class Db {
         return e;
     }
 
+    /**
+     * Redis's lookupKeyReadWithFlags(LOOKUP_NOTOUCH): the live entry after lazy expiry, counting a
+     * keyspace hit or miss but leaving the LRU/LFU clock alone (TYPE, TTL, EXISTS, OBJECT).
+     */
+    public KeyEntry lookupKeyReadNoTouch(byte[] key) {
+        KeyEntry e = lookupNoTouch(key);
+        if (e == null) {
+            ks.keyspaceMisses++;
+        } else {
+            ks.keyspaceHits++;
+        }
+        return e;
+    }
+
+    /** True if the key has a TTL in the past; deletes nothing (Redis's keyIsExpired, for KEYS). */
+    public boolean keyIsExpired(byte[] key) {
+        long when = getExpire(key);
+        return when >= 0 && ks.now > when;
+    }
+
     /** True if the key exists (after lazy expiry), without touching it. */
     public boolean exists(byte[] key) {
         return lookupNoTouch(key) != null;
@@ -106,7 +126,7 @@ public final class Db {
     public boolean delete(byte[] key) {
         KeyEntry e = dict.remove(key);
         if (e == null) return false;
-        if (expires.size() != 0) expires.remove(key);
+        if (expires.size() != 0 && expires.remove(key) != null) ks.datasetBytes -= 32;
         ks.datasetBytes -= MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value);
         ks.listener.keyModified(this, key);
         return true;
@@ -116,6 +136,7 @@ public final class Db {
     public long clear() {
         long n = dict.size();
         dict.forEach(e -> ks.datasetBytes -= MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value));
+        ks.datasetBytes -= 32 * expires.size();
         dict = new Dict<>(KEY_ENTRIES);
         expires = new Dict<>(EXPIRE_ENTRIES);
         avgTtl = 0;
@@ -169,7 +190,7 @@ public final class Db {
     /** If the key is past its TTL, deletes it and reports the expiry; returns true if it was expired. */
     public boolean expireIfNeeded(byte[] key) {
         long when = getExpire(key);
-        if (when < 0 || when > ks.now) return false;
+        if (when < 0 || when >= ks.now) return false; // Redis: expired only when now > when
         if (ks.expireHook != null && !ks.expireHook.mayDelete()) return true;
         deleteExpired(key);
         return true;

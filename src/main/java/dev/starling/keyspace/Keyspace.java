@@ -16,6 +16,9 @@ public final class Keyspace {
 
         /** A key was written (WATCH invalidation, client-side caching). */
         default void keyModified(Db db, byte[] key) {}
+
+        /** A key was evicted for maxmemory (after its deletion: propagate DEL, "evicted" event). */
+        default void keyEvicted(Db db, byte[] key) {}
     }
 
     public final Db[] dbs;
@@ -34,6 +37,11 @@ public final class Keyspace {
 
     // INFO stats
     public long expiredKeys, evictedKeys, keyspaceHits, keyspaceMisses, expiredStalePerc, expiredTimeCapReachedCount;
+
+    /** Estimated share (0..1) of keys with a TTL that are logically expired (INFO expired_stale_perc is this * 100, "%.2f"). */
+    public double expiredStaleRatio;
+    /** Microseconds spent in active expire cycles (INFO expire_cycle_cpu_milliseconds is this / 1000). */
+    public long expireCycleTimeUsedUs;
 
     /** DEBUG SET-ACTIVE-EXPIRE: when false the cron's active expire cycle does nothing. */
     public boolean activeExpireEnabled = true;

@@ -40,6 +40,14 @@ public final class Errors {
     public static final String BITFIELD_OVERFLOW_TYPE = "Invalid OVERFLOW type specified";
     public static final String BITFIELD_TYPE = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
     public static final String BITFIELD_RO_WRITE = "BITFIELD_RO only supports the GET subcommand";
+    public static final String EXPIRE_NX_INCOMPATIBLE = "NX and XX, GT or LT options at the same time are not compatible";
+    public static final String EXPIRE_GT_LT_INCOMPATIBLE = "GT and LT options at the same time are not compatible";
+    public static final String INVALID_FIRST_DB_INDEX = "invalid first DB index";
+    public static final String INVALID_SECOND_DB_INDEX = "invalid second DB index";
+    public static final String UNKNOWN_TYPE_OBJECT = "unknown type object";
+    public static final String OBJECT_FREQ_NOT_LFU = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    public static final String OBJECT_IDLETIME_LFU = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    public static final String INT_OUT_OF_RANGE = "value is out of range, value must between -2147483648 and 2147483647";
     public static final String NOPROTO = "-NOPROTO unsupported protocol version";
 
     /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */

@@ -89,6 +89,7 @@ public final class Server {
         this.commands = new CommandTable();
         Commands.registerAll(this);
         commands.rebuildIndex();
+        dev.starling.keyspace.KeyspaceCron.install(this);
     }
 
     // ---------------------------------------------------------------- lifecycle
