@@ -56,7 +56,7 @@ public final class Main {
                 try {
                     text.append(Files.readString(Path.of(configFile))).append('\n');
                 } catch (IOException e) {
-                    System.err.println("Fatal error, can't open config file '" + Path.of(configFile).toAbsolutePath() + "': No such file or directory");
+                    bootLog.warning("Fatal error, can't open config file '" + Path.of(configFile).toAbsolutePath() + "': No such file or directory");
                     System.exit(1);
                 }
             }
@@ -64,7 +64,8 @@ public final class Main {
             text.append(ConfigLoader.argsToConfigText(rest));
             ConfigLoader.load(config, text.toString());
         } catch (ConfigLoader.FatalConfigError e) {
-            System.err.println(e.getMessage());
+            if (e.logLine) bootLog.warning(e.getMessage());
+            else System.err.println(e.getMessage());
             System.exit(1);
         }
         if (config.dir != null && !config.dir.isEmpty()) System.setProperty("user.dir", config.dir);
@@ -78,6 +79,8 @@ public final class Main {
         }
         Server server = new Server(config, Clock.SYSTEM);
         server.configFile = configFile == null ? null : Path.of(configFile).toAbsolutePath().toString();
+        server.executable = System.getProperty("starling.executable",
+                ProcessHandle.current().info().command().orElse(""));
         server.log.notice("monotonic clock: POSIX clock_gettime");
         try {
             server.start();

@@ -55,6 +55,10 @@ public final class Server {
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
+    /** Replication id (INFO master_replid); the replication subsystem will own and change it. */
+    public String replid = randomHex(40);
+    /** Absolute path of the server executable (INFO executable); set by Main. */
+    public String executable = "";
     public final long startMillis;
     public final long startNanos;
 
@@ -556,6 +560,12 @@ public final class Server {
 
     /** Bytes held in client query and reply buffers, kept by the connection layer (approximate). */
     public long clientBufferBytes;
+
+    /** Run by CONFIG RESETSTAT, for counters kept outside Stats and the command table (latency, ...). */
+    public final List<Runnable> resetStatHooks = new ArrayList<>();
+
+    /** Writes since the last save (Redis's server.dirty; INFO rdb_changes_since_last_save). */
+    public long dirty;
 
     /** Seconds since start (INFO uptime_in_seconds). */
     public long uptimeSeconds() {
