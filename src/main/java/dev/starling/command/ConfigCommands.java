@@ -90,7 +90,8 @@ public final class ConfigCommands {
                 continue;
             }
             for (int j = 0; j < i; j++) {
-                if (opts[j] == o) {
+                // Redis 7.0 keeps aliases as separate entries: only the same name twice is a duplicate.
+                if (opts[j] == o && name.equalsIgnoreCase(str(c.argv[2 + j * 2]))) {
                     errStr = "duplicate parameter";
                     errArg = name;
                     break;
