@@ -203,7 +203,7 @@ public final class Config {
         // Options the server core reads (live fields).
         intOpt("port", 0, 6379, 0, 65535, v -> port = v, () -> port);
         special("bind", NONE, MULTI_ARG, "* -::*", args -> {
-            String[] v = args.length == 1 && args[0].isEmpty() ? new String[0] : args.clone();
+            String[] v = splitIfOne(args);
             if (v.length > 16) throw new ConfigError("Too many bind addresses specified.");
             return () -> bind = v;
         }, () -> String.join(" ", bind));

@@ -217,6 +217,21 @@ class ConfigCommandsTest {
     }
 
     @Test
+    void configGet_caseOfExactName_keptAsTyped() {
+        diff.same("CONFIG", "GET", "MAXMEMORY");
+        diff.same("CONFIG", "SET", "MAXMEMORY", "1", "MAXmemory", "2");
+    }
+
+    @Test
+    void configBind_multiArg_splitAndShown() throws Exception {
+        Config c = new Config();
+        c.setAll(new String[] {"bind"}, new String[][] {{"127.0.0.1 -::1"}});
+        assertThat(c.get("bind")).isEqualTo("127.0.0.1 -::1");
+        ConfigLoader.load(c, "bind 10.0.0.1 10.0.0.2\n");
+        assertThat(c.bind).containsExactly("10.0.0.1", "10.0.0.2");
+    }
+
+    @Test
     void stringMatch_globRules() {
         assertThat(StringMatch.match("*max*", "maxmemory", true)).isTrue();
         assertThat(StringMatch.match("MAX?EMORY", "maxmemory", true)).isTrue();
