@@ -52,16 +52,21 @@ public final class Main {
         Log bootLog = new Log(Clock.SYSTEM);
         bootLog.setRole('C');
         try {
+            // Redis's loadServerConfig: file text, then stdin, then "\n" and the command-line options.
             if (configFile != null) {
                 try {
-                    text.append(Files.readString(Path.of(configFile))).append('\n');
+                    text.append(Files.readString(Path.of(configFile)));
                 } catch (IOException e) {
                     bootLog.warning("Fatal error, can't open config file '" + Path.of(configFile).toAbsolutePath() + "': No such file or directory");
                     System.exit(1);
                 }
             }
-            if (readStdin) text.append(new String(System.in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-            text.append(ConfigLoader.argsToConfigText(rest));
+            if (readStdin) {
+                bootLog.warning("Reading config from stdin");
+                text.append(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            String options = ConfigLoader.argsToConfigText(rest);
+            if (!options.isEmpty()) text.append('\n').append(options);
             ConfigLoader.load(config, text.toString());
         } catch (ConfigLoader.FatalConfigError e) {
             if (e.logLine) bootLog.warning(e.getMessage());

@@ -294,6 +294,7 @@ public final class Server {
     void readFromClient(Client c, ByteBuf in) {
         int n = in.readableBytes();
         stats.netInputBytes += n;
+        stats.ioReadsProcessed++;
         c.lastInteractionMillis = clock.millis();
         if (c.query == null) {
             c.query = in;
