@@ -116,9 +116,32 @@ public final class ConfigCommands {
                 return;
             }
         }
+        String[] before = new String[n];
+        for (int i = 0; i < n; i++) before[i] = opts[i].get();
         for (Runnable r : actions) if (r != null) r.run();
+        // Port and bind take effect by re-binding; if that fails everything is restored (Redis's restore path).
+        for (int i = 0; i < n; i++) {
+            String name = opts[i].name;
+            if (!name.equals("port") && !name.equals("bind")) continue;
+            if (c.server.rebindListeners() == null) continue;
+            restore(opts, before);
+            c.addReplyError("CONFIG SET failed (possibly related to argument '" + str(c.argv[2 + i * 2]) + "') - "
+                    + (name.equals("port") ? "Unable to listen on this port. Check server logs." : "Failed to bind to specified addresses."));
+            return;
+        }
         for (Config.Option o : opts) applyRuntime(c.server, o);
         c.addReplyOk();
+    }
+
+    private static void restore(Config.Option[] opts, String[] before) {
+        for (int i = opts.length - 1; i >= 0; i--) {
+            try {
+                Runnable r = opts[i].parse(new String[] {before[i]});
+                if (r != null) r.run();
+            } catch (Config.ConfigError e) {
+                // The previous value was valid when it was set.
+            }
+        }
     }
 
     /** Makes an applied option take effect beyond its field (log level, keyspace LFU tuning, ...). */

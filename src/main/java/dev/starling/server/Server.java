@@ -105,7 +105,7 @@ public final class Server {
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         loop = new MultiThreadIoEventLoopGroup(1, io);
-        ServerBootstrap b = new ServerBootstrap()
+        ServerBootstrap b = bootstrap = new ServerBootstrap()
                 .group(loop)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, config.tcpBacklog)
@@ -139,6 +139,55 @@ public final class Server {
             config.port = ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
         }
         scheduleCron();
+    }
+
+    private ServerBootstrap bootstrap;
+
+    /**
+     * Re-binds the listeners to config.port and config.bind after CONFIG SET port/bind (Redis's
+     * changeListener). Returns null on success; on failure the old listeners are kept and the
+     * error reason is returned.
+     */
+    public String rebindListeners() {
+        // This runs on the event loop, which must not wait for its own bind operations: probe each
+        // address with a plain socket first, then bind through Netty without waiting.
+        // Closing from the event loop thread releases the sockets at once, so the same port can be reused.
+        List<InetSocketAddress> old = new ArrayList<>();
+        for (Channel ch : listeners) {
+            if (ch.localAddress() instanceof InetSocketAddress a) old.add(a);
+            ch.close();
+        }
+        listeners.clear();
+        List<InetSocketAddress> targets = new ArrayList<>();
+        int port = config.port;
+        for (String addr : bindAddresses()) {
+            boolean optional = addr.startsWith("-");
+            String host = optional ? addr.substring(1) : addr;
+            if (host.equals("::*") && !targets.isEmpty()) continue;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                InetSocketAddress sa = host.equals("*") ? new InetSocketAddress(port)
+                        : host.equals("::*") ? new InetSocketAddress("::", port)
+                        : new InetSocketAddress(host, port);
+                probe.bind(sa);
+                if (port == 0) port = probe.getLocalPort();
+                targets.add(new InetSocketAddress(sa.getAddress(), port));
+            } catch (Exception e) {
+                if (optional) continue;
+                log.warning("Warning: Could not create server TCP listening socket " + host + ":" + port + ": " + e.getMessage());
+                for (InetSocketAddress a : old) listeners.add(bootstrap.bind(a).channel());
+                return e.getMessage();
+            }
+        }
+        config.port = port;
+        for (InetSocketAddress sa : targets) {
+            io.netty.channel.ChannelFuture f = bootstrap.bind(sa);
+            listeners.add(f.channel());
+            f.addListener(r -> {
+                if (!r.isSuccess()) log.warning("Failed listening on port " + sa.getPort() + " (TCP): " + r.cause());
+            });
+        }
+        return null;
     }
 
     private List<String> bindAddresses() {

@@ -232,6 +232,35 @@ class ConfigCommandsTest {
     }
 
     @Test
+    void configSetPort_rebindsAndRestoresOnFailure() throws Exception {
+        try (ServerFixture s = ServerFixture.start(); java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+            int free;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+                free = probe.getLocalPort();
+            }
+            int old = s.port();
+            try (Jedis j = s.jedis()) {
+                assertThat(j.configSet("port", Integer.toString(free))).isEqualTo("OK");
+            }
+            try (Jedis j = new Jedis("127.0.0.1", free)) {
+                assertThat(j.configGet("port")).containsEntry("port", Integer.toString(free));
+                RespClient raw = new RespClient(free);
+                assertThat(raw.callString("CONFIG", "SET", "port", Integer.toString(busy.getLocalPort())))
+                        .isEqualTo("-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n");
+                assertThat(raw.callString("CONFIG", "SET", "bind", "1.2.3.4"))
+                        .isEqualTo("-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n");
+                assertThat(raw.callString("CONFIG", "SET", "port", Integer.toString(free), "bind", "127.0.0.1")).isEqualTo("+OK\r\n");
+                raw.close();
+                assertThat(j.ping()).isEqualTo("PONG");
+            }
+            try (Jedis j = new Jedis("127.0.0.1", free)) {
+                assertThat(j.configGet("bind")).containsEntry("bind", "127.0.0.1");
+            }
+            assertThat(old).isNotEqualTo(free);
+        }
+    }
+
+    @Test
     void stringMatch_globRules() {
         assertThat(StringMatch.match("*max*", "maxmemory", true)).isTrue();
         assertThat(StringMatch.match("MAX?EMORY", "maxmemory", true)).isTrue();
