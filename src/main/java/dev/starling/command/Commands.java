@@ -13,5 +13,6 @@ public final class Commands {
         KeyCommands.register(t);
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
+        for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);
     }
 }

@@ -88,6 +88,9 @@ public final class ConfigLoader {
         return sb.append('"').toString();
     }
 
+    /** Redis 7.0's command names, loaded only when a rename-command line is checked. */
+    private static dev.starling.command.CommandTable commandNames;
+
     /** Loads config text (file contents followed by command-line options) into cfg. */
     public static void load(Config cfg, String text) throws FatalConfigError {
         String[] lines = text.split("\n", -1);
@@ -111,6 +114,10 @@ public final class ConfigLoader {
                 continue;
             }
             if (name.equals("rename-command") && args.length == 2) {
+                if (commandNames == null) commandNames = new dev.starling.command.CommandTable();
+                if (commandNames.find(args[0]) == null || args[0].indexOf('|') >= 0) {
+                    throw fatal(i + 1, line, "No such command in rename-command");
+                }
                 cfg.renamedCommands.add(new String[] {args[0], args[1]});
                 continue;
             }

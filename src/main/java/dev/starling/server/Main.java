@@ -87,6 +87,10 @@ public final class Main {
         server.executable = System.getProperty("starling.executable",
                 ProcessHandle.current().info().command().orElse(""));
         server.log.notice("monotonic clock: POSIX clock_gettime");
+        if (config.bind.length == 0 && config.get("unixsocket").isEmpty()) {
+            server.log.warning("Configured to not listen anywhere, exiting.");
+            System.exit(1);
+        }
         try {
             server.start();
         } catch (Exception e) {

@@ -38,7 +38,8 @@ class ConfigLoaderTest {
             "save 1", "save 1 2 3", "hz 1000000000000", "dir /nonexistent", "loglevel foo",
             "client-output-buffer-limit foo 1 2 3", "notify-keyspace-events Z", "port 1 2", "  Port   70000  ",
             "maxmemory-clients 200%", "oom-score-adj-values 1 2", "maxclients 0", "slave-read-only maybe",
-            "hash-max-ziplist-entries -1", "appendfsync sometimes"})
+            "hash-max-ziplist-entries -1", "appendfsync sometimes", "rename-command nosuchcmd foo",
+            "include"})
     void load_badLine_sameFatalTextAsRedis(String text) throws Exception {
         assertThat(ours(text)).isEqualTo(redisFatal(text));
     }
@@ -62,6 +63,26 @@ class ConfigLoaderTest {
         assertThat(c.replicaServeStaleData).isFalse();
         assertThat(c.hashMaxListpackEntries).isEqualTo(7);
         assertThat(c.get("replicaof")).isEqualTo("127.0.0.1 6380");
+    }
+
+    @Test
+    void load_multiArgOptionsWithoutArguments_accepted() throws Exception {
+        Config c = new Config();
+        ConfigLoader.load(c, "save\nbind\n");
+        assertThat(c.get("save")).isEmpty();
+        assertThat(c.bind).isEmpty();
+    }
+
+    @Test
+    void renameCommand_renamesAndDisables() {
+        try (dev.starling.support.ServerFixture s = dev.starling.support.ServerFixture.start("--rename-command", "get", "fetch",
+                "--rename-command", "set", "")) {
+            dev.starling.support.RespClient c = s.raw();
+            assertThat(c.callString("FETCH", "k")).isEqualTo("$-1\r\n");
+            assertThat(c.callString("GET", "k")).startsWith("-ERR unknown command 'GET'");
+            assertThat(c.callString("SET", "k", "v")).startsWith("-ERR unknown command 'SET'");
+            c.close();
+        }
     }
 
     @Test
