@@ -167,6 +167,8 @@ public final class ConfigCommands {
     /** Clears every INFO counter CONFIG RESETSTAT clears. */
     public static void resetStats(Server s) {
         s.stats.reset();
+        s.stats.ioReadsProcessed = 0;
+        s.stats.ioWritesProcessed = 0;
         for (Command cmd : s.commands.all()) {
             cmd.resetStats();
             for (Command sub : cmd.subcommands.values()) sub.resetStats();

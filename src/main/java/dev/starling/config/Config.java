@@ -236,6 +236,7 @@ public final class Config {
             if (v.indexOf('/') >= 0 || v.equals(".") || v.equals("..")) throw new ConfigError("dbfilename can't be a path, just a filename");
             return () -> dbfilename = v;
         }, () -> dbfilename);
+        last().kind = KIND_STRING;
         boolOpt("daemonize", IMMUTABLE, false, v -> daemonize = v, () -> daemonize);
         boolOpt("always-show-logo", IMMUTABLE, false, v -> alwaysShowLogo = v, () -> alwaysShowLogo);
         ullMemOpt("maxmemory", 0, 0, v -> maxmemory = v, () -> maxmemory);
@@ -392,11 +393,13 @@ public final class Config {
             if (v.isEmpty() || v.indexOf('/') >= 0 || v.equals(".") || v.equals("..")) throw new ConfigError("appendfilename can't be a path, just a filename");
             return () -> appendfilename = v;
         }, () -> appendfilename);
+        last().kind = KIND_STRING;
         special("appenddirname", NONE, IMMUTABLE, "appendonlydir", args -> {
             String v = one(args);
             if (v.isEmpty() || v.indexOf('/') >= 0 || v.equals(".") || v.equals("..")) throw new ConfigError("appenddirname can't be a path, just a dirname");
             return () -> appenddirname = v;
         }, () -> appenddirname);
+        last().kind = KIND_STRING;
         enumOpt("appendfsync", 0, "everysec", new String[] {"everysec", "always", "no"}, v -> appendfsync = v, () -> appendfsync);
         boolOpt("no-appendfsync-on-rewrite", 0, false, null, null);
         intOpt("auto-aof-rewrite-percentage", 0, 100, 0, Integer.MAX_VALUE, null, null);
@@ -469,6 +472,7 @@ public final class Config {
             }
             return () -> clusterAnnounceHostname = v;
         }, () -> clusterAnnounceHostname);
+        last().kind = KIND_STRING;
         intOpt("cluster-announce-port", 0, 0, 0, 65535, null, null);
         intOpt("cluster-announce-bus-port", 0, 0, 0, 65535, null, null);
         intOpt("cluster-announce-tls-port", 0, 0, 0, 65535, null, null);

@@ -105,8 +105,10 @@ public final class Server {
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         loop = new MultiThreadIoEventLoopGroup(1, io);
+        // Listeners accept on their own thread so CONFIG SET port can bind and wait from the executor.
+        acceptLoop = new MultiThreadIoEventLoopGroup(1, io);
         ServerBootstrap b = bootstrap = new ServerBootstrap()
-                .group(loop)
+                .group(acceptLoop, loop)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, config.tcpBacklog)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -149,13 +151,11 @@ public final class Server {
      * error reason is returned.
      */
     public String rebindListeners() {
-        // This runs on the event loop, which must not wait for its own bind operations: probe each
-        // address with a plain socket first, then bind through Netty without waiting.
-        // Closing from the event loop thread releases the sockets at once, so the same port can be reused.
+        // Probe each address with a plain socket first so a failure leaves the old listeners in place.
         List<InetSocketAddress> old = new ArrayList<>();
         for (Channel ch : listeners) {
             if (ch.localAddress() instanceof InetSocketAddress a) old.add(a);
-            ch.close();
+            ch.close().syncUninterruptibly();
         }
         listeners.clear();
         List<InetSocketAddress> targets = new ArrayList<>();
@@ -175,17 +175,15 @@ public final class Server {
             } catch (Exception e) {
                 if (optional) continue;
                 log.warning("Warning: Could not create server TCP listening socket " + host + ":" + port + ": " + e.getMessage());
-                for (InetSocketAddress a : old) listeners.add(bootstrap.bind(a).channel());
+                for (InetSocketAddress a : old) listeners.add(bootstrap.bind(a).syncUninterruptibly().channel());
                 return e.getMessage();
             }
         }
         config.port = port;
         for (InetSocketAddress sa : targets) {
-            io.netty.channel.ChannelFuture f = bootstrap.bind(sa);
-            listeners.add(f.channel());
-            f.addListener(r -> {
-                if (!r.isSuccess()) log.warning("Failed listening on port " + sa.getPort() + " (TCP): " + r.cause());
-            });
+            io.netty.channel.ChannelFuture f = bootstrap.bind(sa).awaitUninterruptibly();
+            if (f.isSuccess()) listeners.add(f.channel());
+            else log.warning("Failed listening on port " + sa.getPort() + " (TCP): " + f.cause());
         }
         return null;
     }
@@ -219,7 +217,10 @@ public final class Server {
         terminated.countDown();
     }
 
+    private EventLoopGroup acceptLoop;
+
     private void shutdownLoop() {
+        if (acceptLoop != null) acceptLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (loop != null) loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
