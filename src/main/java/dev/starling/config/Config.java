@@ -225,7 +225,9 @@ public final class Config {
         stringOpt("pidfile", NONE, IMMUTABLE, "", v -> pidfile = v, () -> pidfile);
         special("dir", NONE, PROTECTED, "", args -> {
             String v = one(args);
-            java.io.File f = new java.io.File(v).getAbsoluteFile();
+            // Relative to the current directory, which for the server is dir (the JVM cannot chdir).
+            java.io.File f = new java.io.File(v);
+            if (!f.isAbsolute()) f = new java.io.File(dir == null ? System.getProperty("user.dir") : dir, v);
             if (!f.exists()) throw new ConfigError("No such file or directory");
             if (!f.isDirectory()) throw new ConfigError("Not a directory");
             String abs = f.toPath().normalize().toString();

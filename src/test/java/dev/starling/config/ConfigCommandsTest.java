@@ -172,6 +172,21 @@ class ConfigCommandsTest {
         diff.same("DEL", "a");
     }
 
+    @Test
+    void configSetDir_protectedConfigsEnabled_sameAsRedis() throws Exception {
+        Path tmp = Files.createTempDirectory("dirtest").toRealPath();
+        Files.createDirectory(tmp.resolve("sub"));
+        try (Differential d = new Differential("--enable-protected-configs", "yes")) {
+            d.same("CONFIG", "SET", "dir", "/nonexistent-dir");
+            d.same("CONFIG", "SET", "dir", tmp.toString());
+            d.same("CONFIG", "GET", "dir");
+            d.same("CONFIG", "SET", "dir", "sub");
+            d.same("CONFIG", "GET", "dir");
+            d.same("CONFIG", "SET", "dbfilename", "a/b");
+            d.same("CONFIG", "SET", "dbfilename", "x.rdb");
+        }
+    }
+
     static String line(String info, String field) {
         for (String l : info.split("\r\n")) if (l.startsWith(field + ":")) return l;
         return null;
