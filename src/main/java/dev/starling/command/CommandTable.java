@@ -24,6 +24,11 @@ import java.util.TreeMap;
 public final class CommandTable {
     private final Map<String, Command> byName = new TreeMap<>();
     private Command[] slots = new Command[1024];
+    /** Names the index uses for slots[i] (differs from fullName after rename-command). */
+    private String[] slotNames = new String[1024];
+    private int maxNameLength = 32;
+    /** rename-command: lower-case original name to new name ("" removes the command). */
+    public final Map<String, String> renames = new java.util.HashMap<>();
 
     public CommandTable() {
         try (InputStream in = CommandTable.class.getResourceAsStream("/commands.json")) {
@@ -95,22 +100,27 @@ public final class CommandTable {
     /** Rebuilds the byte-keyed index; call after binding. Only implemented commands are findable. */
     public void rebuildIndex() {
         slots = new Command[1024];
+        slotNames = new String[1024];
         for (Command c : byName.values()) {
             if (!c.implemented()) continue;
-            byte[] n = c.fullName.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            String name = renames.getOrDefault(c.fullName, c.fullName).toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) continue;
+            byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             int i = foldHash(n) & (slots.length - 1);
             while (slots[i] != null) i = (i + 1) & (slots.length - 1);
             slots[i] = c;
+            slotNames[i] = name;
+            maxNameLength = Math.max(maxNameLength, n.length);
         }
     }
 
     /** Finds an implemented top-level command by its name bytes, case-insensitively; null if none. */
     public Command lookup(byte[] name) {
-        if (name.length > 32) return null;
+        if (name.length > maxNameLength) return null;
         int i = foldHash(name) & (slots.length - 1);
         Command c;
         while ((c = slots[i]) != null) {
-            if (equalsFolded(c.fullName, name)) return c;
+            if (equalsFolded(slotNames[i], name)) return c;
             i = (i + 1) & (slots.length - 1);
         }
         return null;

@@ -19,8 +19,16 @@ public final class ConfigLoader {
 
     /** A configuration that stops start-up; {@link #getMessage()} is Redis's whole FATAL text. */
     public static final class FatalConfigError extends Exception {
+        /** True if the message is one log line (Redis's serverLog) rather than the FATAL block. */
+        public final boolean logLine;
+
         public FatalConfigError(String message) {
+            this(message, false);
+        }
+
+        public FatalConfigError(String message, boolean logLine) {
             super(message, null, false, false);
+            this.logLine = logLine;
         }
     }
 
@@ -80,6 +88,9 @@ public final class ConfigLoader {
         return sb.append('"').toString();
     }
 
+    /** Redis 7.0's command names, loaded only when a rename-command line is checked. */
+    private static dev.starling.command.CommandTable commandNames;
+
     /** Loads config text (file contents followed by command-line options) into cfg. */
     public static void load(Config cfg, String text) throws FatalConfigError {
         String[] lines = text.split("\n", -1);
@@ -93,17 +104,27 @@ public final class ConfigLoader {
             String[] args = new String[parts.length - 1];
             for (int k = 1; k < parts.length; k++) args[k - 1] = new String(parts[k], StandardCharsets.UTF_8);
             if (name.equals("include") && args.length == 1) {
+                String included;
                 try {
-                    load(cfg, Files.readString(Path.of(args[0])));
+                    included = Files.readString(Path.of(args[0]));
                 } catch (IOException e) {
-                    throw fatal(i + 1, line, "Fatal error, can't open config file '" + args[0] + "': " + e.getMessage());
+                    throw new FatalConfigError("Fatal error, can't open config file '" + args[0] + "': No such file or directory", true);
                 }
+                load(cfg, included);
                 continue;
             }
-            Config.Option o = cfg.lookup(name);
-            if (o == null || args.length == 0 || (args.length > 1 && !o.is(Config.MULTI_ARG))) {
-                throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
+            if (name.equals("rename-command") && args.length == 2) {
+                if (commandNames == null) commandNames = new dev.starling.command.CommandTable();
+                if (commandNames.find(args[0]) == null || args[0].indexOf('|') >= 0) {
+                    throw fatal(i + 1, line, "No such command in rename-command");
+                }
+                cfg.renamedCommands.add(new String[] {args[0], args[1]});
+                continue;
             }
+            if ((name.equals("user") || name.equals("loadmodule")) && args.length >= 1) continue;
+            Config.Option o = cfg.lookup(name);
+            if (o == null) throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
+            if (!o.is(Config.MULTI_ARG) && args.length != 1) throw fatal(i + 1, line, "wrong number of arguments");
             try {
                 Runnable apply = cfg.parseForFile(o, args);
                 if (apply != null) apply.run();

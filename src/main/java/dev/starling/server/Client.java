@@ -121,6 +121,7 @@ public final class Client {
         out = null;
         totalNetOutput += b.readableBytes();
         server.stats.netOutputBytes += b.readableBytes();
+        server.stats.ioWritesProcessed++;
         if (channel.isActive()) {
             channel.writeAndFlush(b, channel.voidPromise());
         } else {

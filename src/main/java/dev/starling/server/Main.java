@@ -52,19 +52,25 @@ public final class Main {
         Log bootLog = new Log(Clock.SYSTEM);
         bootLog.setRole('C');
         try {
+            // Redis's loadServerConfig: file text, then stdin, then "\n" and the command-line options.
             if (configFile != null) {
                 try {
-                    text.append(Files.readString(Path.of(configFile))).append('\n');
+                    text.append(Files.readString(Path.of(configFile)));
                 } catch (IOException e) {
-                    System.err.println("Fatal error, can't open config file '" + Path.of(configFile).toAbsolutePath() + "': No such file or directory");
+                    bootLog.warning("Fatal error, can't open config file '" + Path.of(configFile).toAbsolutePath() + "': No such file or directory");
                     System.exit(1);
                 }
             }
-            if (readStdin) text.append(new String(System.in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-            text.append(ConfigLoader.argsToConfigText(rest));
+            if (readStdin) {
+                bootLog.warning("Reading config from stdin");
+                text.append(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            String options = ConfigLoader.argsToConfigText(rest);
+            if (!options.isEmpty()) text.append('\n').append(options);
             ConfigLoader.load(config, text.toString());
         } catch (ConfigLoader.FatalConfigError e) {
-            System.err.println(e.getMessage());
+            if (e.logLine) bootLog.warning(e.getMessage());
+            else System.err.println(e.getMessage());
             System.exit(1);
         }
         if (config.dir != null && !config.dir.isEmpty()) System.setProperty("user.dir", config.dir);
@@ -78,7 +84,13 @@ public final class Main {
         }
         Server server = new Server(config, Clock.SYSTEM);
         server.configFile = configFile == null ? null : Path.of(configFile).toAbsolutePath().toString();
+        server.executable = System.getProperty("starling.executable",
+                ProcessHandle.current().info().command().orElse(""));
         server.log.notice("monotonic clock: POSIX clock_gettime");
+        if (config.bind.length == 0 && config.get("unixsocket").isEmpty()) {
+            server.log.warning("Configured to not listen anywhere, exiting.");
+            System.exit(1);
+        }
         try {
             server.start();
         } catch (Exception e) {

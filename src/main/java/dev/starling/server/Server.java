@@ -55,6 +55,10 @@ public final class Server {
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
+    /** Replication id (INFO master_replid); the replication subsystem will own and change it. */
+    public String replid = randomHex(40);
+    /** Absolute path of the server executable (INFO executable); set by Main. */
+    public String executable = "";
     public final long startMillis;
     public final long startNanos;
 
@@ -102,8 +106,10 @@ public final class Server {
         IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         loop = new MultiThreadIoEventLoopGroup(1, io);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(loop)
+        // Listeners accept on their own thread so CONFIG SET port can bind and wait from the executor.
+        acceptLoop = new MultiThreadIoEventLoopGroup(1, io);
+        ServerBootstrap b = bootstrap = new ServerBootstrap()
+                .group(acceptLoop, loop)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, config.tcpBacklog)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -158,6 +164,51 @@ public final class Server {
         e.config().setTcpKeepCnt(3);
     }
 
+    private ServerBootstrap bootstrap;
+
+    /**
+     * Re-binds the listeners to config.port and config.bind after CONFIG SET port/bind (Redis's
+     * changeListener). Returns null on success; on failure the old listeners are kept and the
+     * error reason is returned.
+     */
+    public String rebindListeners() {
+        // Probe each address with a plain socket first so a failure leaves the old listeners in place.
+        List<InetSocketAddress> old = new ArrayList<>();
+        for (Channel ch : listeners) {
+            if (ch.localAddress() instanceof InetSocketAddress a) old.add(a);
+            ch.close().syncUninterruptibly();
+        }
+        listeners.clear();
+        List<InetSocketAddress> targets = new ArrayList<>();
+        int port = config.port;
+        for (String addr : bindAddresses()) {
+            boolean optional = addr.startsWith("-");
+            String host = optional ? addr.substring(1) : addr;
+            if (host.equals("::*") && !targets.isEmpty()) continue;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                InetSocketAddress sa = host.equals("*") ? new InetSocketAddress(port)
+                        : host.equals("::*") ? new InetSocketAddress("::", port)
+                        : new InetSocketAddress(host, port);
+                probe.bind(sa);
+                if (port == 0) port = probe.getLocalPort();
+                targets.add(new InetSocketAddress(sa.getAddress(), port));
+            } catch (Exception e) {
+                if (optional) continue;
+                log.warning("Warning: Could not create server TCP listening socket " + host + ":" + port + ": " + e.getMessage());
+                for (InetSocketAddress a : old) listeners.add(bootstrap.bind(a).syncUninterruptibly().channel());
+                return e.getMessage();
+            }
+        }
+        config.port = port;
+        for (InetSocketAddress sa : targets) {
+            io.netty.channel.ChannelFuture f = bootstrap.bind(sa).awaitUninterruptibly();
+            if (f.isSuccess()) listeners.add(f.channel());
+            else log.warning("Failed listening on port " + sa.getPort() + " (TCP): " + f.cause());
+        }
+        return null;
+    }
+
     private List<String> bindAddresses() {
         List<String> out = new ArrayList<>(List.of(config.bind));
         if (out.isEmpty()) out.add("*");
@@ -187,7 +238,10 @@ public final class Server {
         terminated.countDown();
     }
 
+    private EventLoopGroup acceptLoop;
+
     private void shutdownLoop() {
+        if (acceptLoop != null) acceptLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (loop != null) loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -311,6 +365,7 @@ public final class Server {
     void readFromClient(Client c, ByteBuf in) {
         int n = in.readableBytes();
         stats.netInputBytes += n;
+        stats.ioReadsProcessed++;
         c.lastInteractionMillis = clock.millis();
         if (c.query == null) {
             c.query = in;
@@ -577,6 +632,12 @@ public final class Server {
 
     /** Bytes held in client query and reply buffers, kept by the connection layer (approximate). */
     public long clientBufferBytes;
+
+    /** Run by CONFIG RESETSTAT, for counters kept outside Stats and the command table (latency, ...). */
+    public final List<Runnable> resetStatHooks = new ArrayList<>();
+
+    /** Writes since the last save (Redis's server.dirty; INFO rdb_changes_since_last_save). */
+    public long dirty;
 
     /** Seconds since start (INFO uptime_in_seconds). */
     public long uptimeSeconds() {
