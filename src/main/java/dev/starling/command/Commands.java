@@ -11,5 +11,7 @@ public final class Commands {
         ConnectionCommands.register(t);
         StringCommands.register(t);
         KeyCommands.register(t);
+        ServerCommands.register(t);
+        ServerCommands.install(server);
     }
 }

@@ -72,6 +72,28 @@ public final class ClientInfo {
         return (int) (c.id + 7);
     }
 
+    /** Appends b quoted and escaped as Redis's sdscatrepr. */
+    public static void repr(StringBuilder sb, byte[] b) {
+        sb.append('"');
+        for (byte x : b) {
+            int ch = x & 0xff;
+            switch (ch) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                default -> {
+                    if (ch >= 32 && ch < 127) sb.append((char) ch);
+                    else sb.append("\\x").append(Character.forDigit(ch >> 4, 16)).append(Character.forDigit(ch & 15, 16));
+                }
+            }
+        }
+        sb.append('"');
+    }
+
     /** The first bytes of a query buffer, escaped as Redis's sdscatrepr for the log. */
     public static String initialBytes(ByteBuf q) {
         int n = Math.min(64, q.readableBytes());
