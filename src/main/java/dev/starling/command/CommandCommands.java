@@ -62,6 +62,10 @@ final class CommandCommands {
         c.addReplyArrayLen(10);
         for (int i = 0; i < 9; i++) emit(c, f.get(i));
         List<Command> subs = implementedSubs(cmd);
+        if (subs.isEmpty()) {
+            emit(c, f.get(9)); // Redis sends an empty set for a command without subcommands
+            return;
+        }
         c.addReplyArrayLen(subs.size());
         for (Command s : subs) addReplyCommandInfo(c, s);
     }
@@ -119,7 +123,7 @@ final class CommandCommands {
         c.addReplyArrayLen(c.argc - 2);
         for (int i = 2; i < c.argc; i++) {
             Command cmd = lookupImplemented(c, c.argv[i]);
-            if (cmd == null) c.addReplyNullArray();
+            if (cmd == null) c.addReplyNull();
             else addReplyCommandInfo(c, cmd);
         }
     }
