@@ -28,7 +28,7 @@ public final class Errors {
     public static final String BIT_VALUE = "bit is not an integer or out of range";
     public static final String INVALID_CURSOR = "invalid cursor";
     public static final String SAME_OBJECT = "source and destination objects are the same";
-    public static final String HELLO_NOAUTH = "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+    public static final String HELLO_NOAUTH = "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
     public static final String CLIENT_NAME_CHARS = "Client names cannot contain spaces, newlines or special characters.";
     public static final String NO_SUCH_CLIENT = "No such client";
     public static final String INVALID_CLIENT_ID = "Invalid client ID";
