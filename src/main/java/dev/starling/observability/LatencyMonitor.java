@@ -136,23 +136,28 @@ public final class LatencyMonitor implements Server.CallListener {
         int num = 1;
         for (Map.Entry<String, Series> e : events.entrySet()) {
             Series ts = e.getValue();
+            // Redis's analyzeLatencyForEvent: average, mean absolute deviation, and the period as
+            // seconds since the oldest sample divided by the number of samples.
             int samples = 0;
-            long sum = 0, min = 0, maxTime = 0;
+            long sum = 0, oldest = 0;
             for (int j = 0; j < TS_LEN; j++) {
                 if (ts.time[j] == 0) continue;
                 samples++;
                 sum += ts.latency[j];
-                if (min == 0 || ts.time[j] < min) min = ts.time[j];
-                if (ts.time[j] > maxTime) maxTime = ts.time[j];
+                if (oldest == 0 || ts.time[j] < oldest) oldest = ts.time[j];
             }
             long avg = samples == 0 ? 0 : sum / samples;
+            long range = 0;
+            if (samples > 0) {
+                range = server.clock.millis() / 1000 - oldest;
+                if (range == 0) range = 1;
+            }
             long mad = 0;
             for (int j = 0; j < TS_LEN; j++) {
                 if (ts.time[j] != 0) mad += Math.abs(ts.latency[j] - avg);
             }
             if (samples > 0) mad /= samples;
-            double period = samples == 0 ? 0 : (double) (maxTime - min) / samples;
-            if (samples == 1) period = 1;
+            double period = samples == 0 ? 0 : (double) range / samples;
             sb.append(num++).append(". ").append(e.getKey()).append(": ").append(samples)
                     .append(" latency spikes (average ").append(avg).append("ms, mean deviation ").append(mad)
                     .append("ms, period ").append(String.format(Locale.ROOT, "%.2f", period))

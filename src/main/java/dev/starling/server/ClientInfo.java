@@ -41,8 +41,8 @@ public final class ClientInfo {
                 + " laddr=" + c.laddr()
                 + " fd=" + (c.channel == null ? -1 : fd(c))
                 + " name=" + (c.name == null ? "" : c.name)
-                + " age=" + (now - c.createdMillis) / 1000
-                + " idle=" + (now - c.lastInteractionMillis) / 1000
+                + " age=" + (now / 1000 - c.createdMillis / 1000)
+                + " idle=" + (now / 1000 - c.lastInteractionMillis / 1000)
                 + " flags=" + flags(c)
                 + " db=" + c.db.id
                 + " sub=" + c.subscriptions
