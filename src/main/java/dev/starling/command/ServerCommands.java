@@ -138,7 +138,8 @@ final class ServerCommands {
         long now = server.clock.millis();
         Client[] all = server.clients.values().toArray(new Client[0]);
         for (Client c : all) {
-            if (c.has(Client.REPLICA | Client.MASTER | Client.PUBSUB | Client.BLOCKED)) continue;
+            // Monitors are replicas in Redis, so they never time out either.
+            if (c.has(Client.REPLICA | Client.MASTER | Client.PUBSUB | Client.BLOCKED | Client.MONITOR)) continue;
             if ((now - c.lastInteractionMillis) / 1000 > timeout) {
                 server.log.verbose("Closing idle client");
                 server.killClient(c);

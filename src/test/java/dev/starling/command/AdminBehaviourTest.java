@@ -187,6 +187,25 @@ class AdminBehaviourTest {
     }
 
     @Test
+    void shutdownNosave_closesConnectionAndStopsServer() throws Exception {
+        ServerFixture s = ServerFixture.start();
+        try (RespClient c = s.raw()) {
+            assertThat(c.callString("SHUTDOWN", "ABORT")).isEqualTo("-ERR No shutdown in progress.\r\n");
+            c.send("SHUTDOWN NOSAVE\r\n".getBytes());
+            assertThat(c.isClosedByPeer()).isTrue();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    s.server.awaitTermination();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }).get(10, TimeUnit.SECONDS);
+        } finally {
+            s.close();
+        }
+    }
+
+    @Test
     void maxclients_refusesExtraConnection_likeRedis() {
         try (ServerFixture s = ServerFixture.start("--maxclients", "1"); RespClient first = s.raw(); RespClient second = s.raw()) {
             assertThat(first.callString("PING")).isEqualTo("+PONG\r\n");
