@@ -45,6 +45,11 @@ final class ServerCommands {
     // ---------------------------------------------------------------- MONITOR
 
     static void monitor(Client c) {
+        // Only reachable inside EXEC while MULTI is set: Redis's CLIENT_DENY_BLOCKING case.
+        if (c.has(Client.MULTI)) {
+            c.addReplyError(Errors.MONITOR_DENY_BLOCKING);
+            return;
+        }
         if (c.has(Client.REPLICA) || c.has(Client.MONITOR)) return; // already a replica or monitor
         c.flags |= Client.MONITOR;
         c.server.monitors.add(c);

@@ -269,7 +269,11 @@ public final class Server {
 
     /** Redis's connIsLocal: a loopback peer (protected mode lets only these in). */
     private static boolean isLocal(Channel ch) {
-        return !(ch.remoteAddress() instanceof InetSocketAddress a) || a.getAddress() == null || a.getAddress().isLoopbackAddress();
+        return isLocalAddress(ch.remoteAddress());
+    }
+
+    static boolean isLocalAddress(java.net.SocketAddress sa) {
+        return !(sa instanceof InetSocketAddress a) || a.getAddress() == null || a.getAddress().isLoopbackAddress();
     }
 
     void freeClient(Client c) {
