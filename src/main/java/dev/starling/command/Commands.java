@@ -15,5 +15,7 @@ public final class Commands {
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);
+        ServerCommands.register(t);
+        ServerCommands.install(server);
     }
 }

@@ -48,6 +48,31 @@ public final class Errors {
     public static final String OBJECT_FREQ_NOT_LFU = "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     public static final String OBJECT_IDLETIME_LFU = "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     public static final String INT_OUT_OF_RANGE = "value is out of range, value must between -2147483648 and 2147483647";
+    public static final String HELLO_NOAUTH = "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+    public static final String CLIENT_NAME_CHARS = "Client names cannot contain spaces, newlines or special characters.";
+    public static final String NO_SUCH_CLIENT = "No such client";
+    public static final String INVALID_CLIENT_ID = "Invalid client ID";
+    public static final String CLIENT_ID_POSITIVE = "client-id should be greater than 0";
+    public static final String PAUSE_MODE = "CLIENT PAUSE mode must be WRITE or ALL";
+    public static final String TIMEOUT_NOT_INTEGER = "timeout is not an integer or out of range";
+    public static final String TIMEOUT_NEGATIVE = "timeout is negative";
+    public static final String TIMEOUT_OUT_OF_RANGE = "timeout is out of range";
+    public static final String SLOWLOG_COUNT = "count should be greater than or equal to -1";
+    public static final String INVALID_COMMAND = "Invalid command specified";
+    public static final String COMMAND_NO_KEYS = "The command has no key arguments";
+    public static final String INVALID_COMMAND_ARGC = "Invalid number of arguments specified for command";
+    public static final String INVALID_COMMAND_ARGS = "Invalid arguments specified for command";
+    public static final String NO_SHUTDOWN = "No shutdown in progress.";
+    public static final String MONITOR_DENY_BLOCKING = "MONITOR isn't allowed for DENY BLOCKING client";
+    public static final String DENIED_PROTECTED = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+    /** Redis's addReplySubcommandSyntaxError. */
+    public static String subcommandSyntax(byte[] sub, String container) {
+        String s = new String(sub, java.nio.charset.StandardCharsets.UTF_8);
+        if (s.length() > 128) s = s.substring(0, 128);
+        return "unknown subcommand or wrong number of arguments for '" + s + "'. Try " + container.toUpperCase(java.util.Locale.ROOT) + " HELP.";
+    }
+
     public static final String NOPROTO = "-NOPROTO unsupported protocol version";
 
     /** Redis's "unknown command '%.128s', with args beginning with: 'a' 'b' ". */

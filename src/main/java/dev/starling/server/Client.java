@@ -71,6 +71,12 @@ public final class Client {
         this.authenticated = server.config.requirepass.isEmpty();
     }
 
+    /** After each command: CLIENT REPLY SKIP applies to exactly the next command (Redis's commandProcessed). */
+    public void commandProcessed() {
+        if (replyMode == REPLY_SKIP) replyMode = REPLY_ON;
+        else if (replyMode == REPLY_SKIP_NEXT) replyMode = REPLY_SKIP;
+    }
+
     public boolean has(int flag) {
         return (flags & flag) != 0;
     }
@@ -90,7 +96,7 @@ public final class Client {
     private static String format(InetSocketAddress a) {
         if (a == null) return "";
         String host = a.getAddress().getHostAddress();
-        if (host.contains(":")) host = host.replaceAll("%.*$", "");
+        if (host.contains(":")) return "[" + host.replaceAll("%.*$", "") + "]:" + a.getPort(); // anetFormatAddr
         return host + ":" + a.getPort();
     }
 
@@ -105,7 +111,7 @@ public final class Client {
 
     /** The buffer to write a reply into, or null if replies are suppressed for this client. */
     private ByteBuf buf() {
-        if (replyMode != REPLY_ON || channel == null || has(MASTER)) return null;
+        if (replyMode == REPLY_OFF || replyMode == REPLY_SKIP || channel == null || has(MASTER)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
             if (!pendingWrite) server.markPendingWrite(this);

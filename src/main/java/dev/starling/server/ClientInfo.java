@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBuf;
 public final class ClientInfo {
     private ClientInfo() {}
 
+    static final int QUERY_BUF_ALLOC = 20474, REPLY_BUF_BYTES = 16384, CLIENT_STRUCT_BYTES = 774;
+
     /** Redis's flags= letters. */
     public static String flags(Client c) {
         StringBuilder f = new StringBuilder();
@@ -30,19 +32,27 @@ public final class ClientInfo {
     public static String describe(Client c) {
         long now = c.server.clock.millis();
         long omem = c.outputBytes();
-        int qbuf = c.queryBufferBytes();
-        int qbufFree = c.queryBufferCapacity() - qbuf;
+        // Memory fields follow Redis's accounting for a fresh connection (a 16 KB read grows the
+        // sds query buffer to 20474 usable bytes; the reply buffer is 16 KB), so tools that parse
+        // or compare them see Redis-like numbers; they are estimates, not JVM measurements.
+        int qbuf = c.query == null ? 0 : c.query.writerIndex();
+        int qbufFree = c.query == null ? 0 : Math.max(0, QUERY_BUF_ALLOC - qbuf);
         String cmd = c.lastCmd == null ? "NULL" : c.lastCmd.fullName;
         int multi = c.has(Client.MULTI) ? c.multiCount : -1;
         long argvMem = 0;
-        long totMem = omem + c.queryBufferCapacity() + 1024 * 20;
+        int argvSlots = 0;
+        if (c.argv != null) {
+            for (int i = 0; i < c.argc; i++) argvMem += c.argv[i].length;
+            argvSlots = c.argc;
+        }
+        long totMem = CLIENT_STRUCT_BYTES + REPLY_BUF_BYTES + qbuf + qbufFree + argvMem + 8L * argvSlots + omem;
         return "id=" + c.id
                 + " addr=" + c.addr()
                 + " laddr=" + c.laddr()
                 + " fd=" + (c.channel == null ? -1 : fd(c))
                 + " name=" + (c.name == null ? "" : c.name)
-                + " age=" + (now - c.createdMillis) / 1000
-                + " idle=" + (now - c.lastInteractionMillis) / 1000
+                + " age=" + (now / 1000 - c.createdMillis / 1000)
+                + " idle=" + (now / 1000 - c.lastInteractionMillis / 1000)
                 + " flags=" + flags(c)
                 + " db=" + c.db.id
                 + " sub=" + c.subscriptions
@@ -53,8 +63,8 @@ public final class ClientInfo {
                 + " qbuf-free=" + Math.max(0, qbufFree)
                 + " argv-mem=" + argvMem
                 + " multi-mem=0"
-                + " rbs=" + Math.max(1024, c.queryBufferCapacity())
-                + " rbp=" + Math.max(0, c.queryBufferCapacity())
+                + " rbs=" + REPLY_BUF_BYTES
+                + " rbp=" + REPLY_BUF_BYTES
                 + " obl=0"
                 + " oll=" + (omem > 0 ? 1 : 0)
                 + " omem=" + omem
@@ -70,6 +80,28 @@ public final class ClientInfo {
         // The JVM does not expose descriptor numbers portably; Netty's epoll channels do.
         if (c.channel instanceof io.netty.channel.epoll.EpollSocketChannel ch) return ch.fd().intValue();
         return (int) (c.id + 7);
+    }
+
+    /** Appends b quoted and escaped as Redis's sdscatrepr. */
+    public static void repr(StringBuilder sb, byte[] b) {
+        sb.append('"');
+        for (byte x : b) {
+            int ch = x & 0xff;
+            switch (ch) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                default -> {
+                    if (ch >= 32 && ch < 127) sb.append((char) ch);
+                    else sb.append("\\x").append(Character.forDigit(ch >> 4, 16)).append(Character.forDigit(ch & 15, 16));
+                }
+            }
+        }
+        sb.append('"');
     }
 
     /** The first bytes of a query buffer, escaped as Redis's sdscatrepr for the log. */

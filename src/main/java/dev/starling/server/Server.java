@@ -330,10 +330,25 @@ public final class Server {
                     .addListener(f -> ch.close());
             return null;
         }
+        if (config.protectedMode && config.requirepass.isEmpty() && !isLocal(ch)) {
+            stats.rejectedConnections++;
+            ch.writeAndFlush(ch.alloc().buffer().writeBytes((Errors.DENIED_PROTECTED + "\r\n").getBytes()))
+                    .addListener(f -> ch.close());
+            return null;
+        }
         Client c = new Client(this, ch, nextClientId++);
         clients.put(c.id, c);
         stats.numConnections++;
         return c;
+    }
+
+    /** Redis's connIsLocal: a loopback peer (protected mode lets only these in). */
+    private static boolean isLocal(Channel ch) {
+        return isLocalAddress(ch.remoteAddress());
+    }
+
+    static boolean isLocalAddress(java.net.SocketAddress sa) {
+        return !(sa instanceof InetSocketAddress a) || a.getAddress() == null || a.getAddress().isLoopbackAddress();
     }
 
     void freeClient(Client c) {
@@ -434,6 +449,7 @@ public final class Server {
             c.argv = p.argv;
             c.argc = p.argc;
             processCommand(c);
+            if (!c.has(Client.BLOCKED)) c.commandProcessed();
             p.reset();
             c.argv = null;
             c.argc = 0;
@@ -451,6 +467,56 @@ public final class Server {
     }
 
     public PauseHook pauseHook;
+
+    /** CLIENT PAUSE: returns true if cmd was postponed (the client is blocked until unpause). */
+    public interface PostponeHook {
+        boolean postpone(Client c, Command cmd);
+    }
+
+    public PostponeHook postponeHook;
+
+    /**
+     * Resumes a client that was postponed or blocked: runs argv (if not null) as a command, then
+     * the rest of its query buffer, and writes the replies.
+     */
+    public void resumeClient(Client c, byte[][] argv, int argc) {
+        if (c.has(Client.CLOSE_ASAP) || !clients.containsKey(c.id)) return;
+        if (argv != null) {
+            c.argv = argv;
+            c.argc = argc;
+            processCommand(c);
+            if (!c.has(Client.BLOCKED)) c.commandProcessed();
+            c.argv = null;
+            c.argc = 0;
+        }
+        if (!c.has(Client.BLOCKED) && c.query != null) {
+            processInputBuffer(c);
+            ByteBuf q = c.query;
+            if (q != null && !q.isReadable()) {
+                q.release();
+                c.query = null;
+            }
+        }
+        flushClient(c);
+    }
+
+    /** Told by RESET to drop per-connection state (MULTI, subscriptions, MONITOR, tracking). */
+    public final List<ClientListener> resetListeners = new ArrayList<>();
+
+    /** Redis's clearClientConnectionState, run by RESET. */
+    public void resetClientState(Client c) {
+        for (int i = 0; i < resetListeners.size(); i++) resetListeners.get(i).clientClosed(c);
+        c.select(0);
+        c.resp = 2;
+        c.name = null;
+        c.replyMode = Client.REPLY_ON;
+        c.flags &= ~(Client.NO_EVICT | Client.MONITOR | Client.READONLY | Client.NO_TOUCH);
+        c.user = "default";
+        c.authenticated = config.requirepass.isEmpty();
+    }
+
+    /** True while this server replicates from a master (HELLO role, ROLE); set by replication. */
+    public boolean roleReplica;
 
     void afterRead(Client c) {
         flushClient(c);
@@ -481,6 +547,20 @@ public final class Server {
         }
         pendingWrites.clear();
     }
+
+    /** Closes c at once, dropping unsent replies (Redis's freeClient from CLIENT KILL, timeout). */
+    public void killClient(Client c) {
+        c.flags |= Client.CLOSE_ASAP;
+        c.discardOutput();
+        if (c.channel != null) c.channel.close();
+        else freeClient(c);
+    }
+
+    /** Clients in MONITOR mode, fed by the MONITOR call listener. */
+    public final List<Client> monitors = new ArrayList<>();
+    /** SLOWLOG and LATENCY state (package observability), installed at start. */
+    public dev.starling.observability.SlowLog slowlog;
+    public dev.starling.observability.LatencyMonitor latency;
 
     /** Closes c after flushing what it has been sent (CLIENT KILL, QUIT-like paths). */
     public void closeClient(Client c) {
@@ -545,6 +625,7 @@ public final class Server {
                 return;
             }
         }
+        if (postponeHook != null && postponeHook.postpone(c, cmd)) return;
         if (queueHook != null && queueHook.queue(c, cmd)) return;
         call(c, cmd);
     }
