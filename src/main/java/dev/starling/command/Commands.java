@@ -11,5 +11,8 @@ public final class Commands {
         ConnectionCommands.register(t);
         StringCommands.register(t);
         KeyCommands.register(t);
+        DebugCommands.register(t);
+        DebugCommands.install(server);
+        MemoryCommands.register(t);
     }
 }

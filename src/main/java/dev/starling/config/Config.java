@@ -51,6 +51,8 @@ public final class Config {
     public int slowlogMaxLen = 128;
     public long latencyMonitorThreshold = 0;
     public long[][] savePoints = {{3600, 1}, {300, 100}, {60, 10000}};
+    /** enable-debug-command: "no" (Redis 7.0's default), "yes", or "local" (loopback clients only). */
+    public String enableDebugCommand = "no";
 
     // ---------------------------------------------------------------- option table
 
@@ -150,6 +152,7 @@ public final class Config {
         longOpt("slowlog-log-slower-than", 0, 10000, -1, Long.MAX_VALUE, v -> slowlogLogSlowerThan = v, () -> slowlogLogSlowerThan);
         intOpt("slowlog-max-len", 0, 128, 0, Integer.MAX_VALUE, v -> slowlogMaxLen = v, () -> slowlogMaxLen);
         longOpt("latency-monitor-threshold", 0, 0, 0, Long.MAX_VALUE, v -> latencyMonitorThreshold = v, () -> latencyMonitorThreshold);
+        enumOpt("enable-debug-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, v -> enableDebugCommand = v, () -> enableDebugCommand);
         special("save", new String[0], MULTI_ARG, "3600 1 300 100 60 10000", this::parseSave, this::renderSave);
     }
 
