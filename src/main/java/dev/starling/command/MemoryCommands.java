@@ -220,9 +220,9 @@ public final class MemoryCommands {
 
     static final String DOCTOR_EMPTY = "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "
             + "be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and "
-            + "I will be back to our programming as soon as I finished rebooting.";
+            + "I will be back to our programming as soon as I finished rebooting.\n";
     static final String DOCTOR_OK = "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
-            + "occurs on this base.";
+            + "occurs on this base.\n";
 
     /**
      * MEMORY DOCTOR. Redis's detector needs 5MB of allocations before it says anything; above that,
