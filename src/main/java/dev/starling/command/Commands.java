@@ -17,5 +17,8 @@ public final class Commands {
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);
         ServerCommands.register(t);
         ServerCommands.install(server);
+        DebugCommands.register(t);
+        DebugCommands.install(server);
+        MemoryCommands.register(t);
     }
 }

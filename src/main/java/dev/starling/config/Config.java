@@ -54,6 +54,8 @@ public final class Config {
     public int slowlogMaxLen = 128;
     public long latencyMonitorThreshold = 0;
     public long[][] savePoints = {{3600, 1}, {300, 100}, {60, 10000}};
+    /** enable-debug-command: "no" (Redis 7.0's default), "yes", or "local" (loopback clients only). */
+    public String enableDebugCommand = "no";
 
     /** Bytes, or a percentage of maxmemory when negative (-50 is "50%"). */
     public long maxmemoryClients = 0;
@@ -338,7 +340,7 @@ public final class Config {
         enumOpt("acl-pubsub-default", 0, "resetchannels", new String[] {"allchannels", "resetchannels"}, null, null);
         enumOpt("sanitize-dump-payload", 0, "no", new String[] {"no", "yes", "clients"}, null, null);
         enumOpt("enable-protected-configs", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, v -> enableProtectedConfigs = v, () -> enableProtectedConfigs);
-        enumOpt("enable-debug-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, null, null);
+        enumOpt("enable-debug-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, v -> enableDebugCommand = v, () -> enableDebugCommand);
         enumOpt("enable-module-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, null, null);
         special("client-output-buffer-limit", NONE, MULTI_ARG, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
                 this::parseClientOutputBufferLimit, this::renderClientOutputBufferLimit);

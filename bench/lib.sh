@@ -1,0 +1,61 @@
+# Shared helpers for the bench scripts (sourced). Servers are started here and stopped by PID.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
+PIDS=()
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_ping PORT: up to 60 s for the server to answer PING.
+wait_ping() {
+  for _ in $(seq 1 600); do
+    if [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2
+  return 1
+}
+
+# start_redis PORT -> sets LAST_PID
+start_redis() {
+  "$REDIS_SERVER" --port "$1" --bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes \
+    --logfile "" >"$WORK/redis-$1.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  wait_ping "$1"
+}
+
+# start_starling PORT -> sets LAST_PID (bin/starling-server execs the JVM, so $! is the JVM)
+start_starling() {
+  if [ ! -f "$root/target/starling.jar" ]; then
+    echo "building target/starling.jar ..." >&2
+    (cd "$root" && JAVA_HOME=$("$root/bin/find-java") mvn -q -o -B package -DskipTests >&2)
+  fi
+  "$root/bin/starling-server" --port "$1" --bind 127.0.0.1 --save "" --enable-debug-command yes \
+    >"$WORK/starling-$1.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  wait_ping "$1"
+}
+
+stop_pid() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+
+cleanup() {
+  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  PIDS=()
+}
+
+# rss_kb PID: VmRSS of the process in kB.
+rss_kb() {
+  awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+
+# used_memory PORT: INFO memory's used_memory, or empty if the server has no INFO yet.
+used_memory() {
+  redis-cli -p "$1" info memory 2>/dev/null | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'
+}
