@@ -87,6 +87,15 @@ final class BitCommands {
     // ---------------------------------------------------------------- SETBIT / GETBIT
 
     static void setbit(Client c) {
+        // A huge offset may not fit the heap: answer instead of losing the connection.
+        try {
+            setbitUnguarded(c);
+        } catch (OutOfMemoryError oom) {
+            c.addReplyError(Errors.OOM);
+        }
+    }
+
+    private static void setbitUnguarded(Client c) {
         long off = getBitOffset(c, c.argv[2], false, 0);
         if (off < 0) return;
         if (!c.getLongLong(c.argv[3], Errors.BIT_VALUE)) return;
@@ -354,7 +363,11 @@ final class BitCommands {
     private static final int WRAP = 0, SAT = 1, FAIL = 2;
 
     static void bitfield(Client c) {
-        bitfieldGeneric(c, false);
+        try {
+            bitfieldGeneric(c, false);
+        } catch (OutOfMemoryError oom) {
+            c.addReplyError(Errors.OOM);
+        }
     }
 
     static void bitfieldRo(Client c) {

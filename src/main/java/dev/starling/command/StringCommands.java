@@ -352,6 +352,15 @@ final class StringCommands {
     // ---------------------------------------------------------------- APPEND / STRLEN / ranges
 
     static void append(Client c) {
+        // A huge offset may not fit the heap: answer instead of losing the connection.
+        try {
+            appendUnguarded(c);
+        } catch (OutOfMemoryError oom) {
+            c.addReplyError(Errors.OOM);
+        }
+    }
+
+    private static void appendUnguarded(Client c) {
         byte[] key = c.argv[1], add = c.argv[2];
         KeyEntry e = c.db.lookupKeyWrite(key);
         long totlen;
@@ -419,6 +428,15 @@ final class StringCommands {
     }
 
     static void setrange(Client c) {
+        // A huge offset may not fit the heap: answer instead of losing the connection.
+        try {
+            setrangeUnguarded(c);
+        } catch (OutOfMemoryError oom) {
+            c.addReplyError(Errors.OOM);
+        }
+    }
+
+    private static void setrangeUnguarded(Client c) {
         byte[] key = c.argv[1], value = c.argv[3];
         if (!c.getLongLong(c.argv[2], null)) return;
         long offset = c.llval;
