@@ -31,6 +31,10 @@ public final class Main {
                 return;
             }
         }
+        // Leak detection wraps every buffer; it is for tests (which keep Netty's default), not serving.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
         Config config = new Config();
         String configFile = null;
         StringBuilder text = new StringBuilder();
