@@ -114,6 +114,7 @@ public final class Server {
                         ch.pipeline().addLast(new ClientHandler(Server.this));
                     }
                 });
+        applyKeepalive(b);
         for (String addr : bindAddresses()) {
             boolean optional = addr.startsWith("-");
             String host = optional ? addr.substring(1) : addr;
@@ -135,6 +136,29 @@ public final class Server {
             config.port = ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
         }
         scheduleCron();
+    }
+
+    /**
+     * tcp-keepalive as Redis's anetKeepAlive: first probe after N idle seconds, then every N/3
+     * seconds, and the peer is dropped after 3 unanswered probes.
+     */
+    private void applyKeepalive(ServerBootstrap b) {
+        int ka = config.tcpKeepalive;
+        if (ka <= 0) return;
+        int intvl = Math.max(1, ka / 3);
+        if (Epoll.isAvailable()) {
+            b.childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, ka)
+                    .childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, intvl)
+                    .childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, 3);
+        } else {
+            try {
+                b.childOption(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE), ka)
+                        .childOption(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL), intvl)
+                        .childOption(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT), 3);
+            } catch (UnsupportedOperationException | NoClassDefFoundError e) {
+                // Platform without per-socket keepalive tuning: SO_KEEPALIVE alone, as Redis on such systems.
+            }
+        }
     }
 
     private List<String> bindAddresses() {
