@@ -335,23 +335,31 @@ final class ClientCommands {
             this.server = server;
         }
 
-        /** Redis's pauseClients: a longer or stricter pause wins over the current one. */
+        /**
+         * Redis's pauseClients for CLIENT PAUSE: the new mode replaces the old one, the later
+         * deadline wins. Going from ALL to WRITE re-runs the postponed commands (reads proceed).
+         */
         void pause(long end, boolean writeOnlyMode) {
-            if (!paused) {
-                paused = true;
-                writeOnly = writeOnlyMode;
-                endMillis = end;
-            } else {
-                if (end > endMillis) endMillis = end;
-                if (!writeOnlyMode) writeOnly = false;
+            boolean relaxed = paused && !writeOnly && writeOnlyMode;
+            if (!paused || end > endMillis) endMillis = end;
+            paused = true;
+            writeOnly = writeOnlyMode;
+            if (endMillis <= server.clock.millis()) {
+                unpause();
+            } else if (relaxed) {
+                resumeAll();
             }
-            if (endMillis <= server.clock.millis()) unpause();
         }
 
         void unpause() {
             paused = false;
             writeOnly = false;
             endMillis = 0;
+            resumeAll();
+        }
+
+        /** Re-runs every postponed command in arrival order; each may be postponed again. */
+        private void resumeAll() {
             List<Client> cs = new ArrayList<>(postponed);
             List<byte[][]> as = new ArrayList<>(postponedArgv);
             postponed.clear();

@@ -145,7 +145,7 @@ final class ServerCommands {
         for (Client c : all) {
             // Monitors are replicas in Redis, so they never time out either.
             if (c.has(Client.REPLICA | Client.MASTER | Client.PUBSUB | Client.BLOCKED | Client.MONITOR)) continue;
-            if ((now - c.lastInteractionMillis) / 1000 > timeout) {
+            if (now / 1000 - c.lastInteractionMillis / 1000 > timeout) { // whole seconds, as server.unixtime
                 server.log.verbose("Closing idle client");
                 server.killClient(c);
             }
