@@ -286,7 +286,7 @@ public final class Config {
             for (int i = 0; i < 3; i++) {
                 long x;
                 try {
-                    x = strictLong(a[i]);
+                    x = a[i].isEmpty() ? 0 : Long.parseLong(a[i]); // strtol: "" is 0
                 } catch (NumberFormatException e) {
                     x = Long.MAX_VALUE;
                 }
@@ -324,7 +324,8 @@ public final class Config {
             for (int i = 0; i < a.length; i++) {
                 double d;
                 try {
-                    d = Double.parseDouble(a[i]);
+                    String x = a[i];
+                    d = x.startsWith("0x") || x.startsWith("0X") ? Long.parseLong(x.substring(2), 16) : Double.parseDouble(x);
                     if (a[i].isEmpty() || Character.isWhitespace(a[i].charAt(0)) || Character.isLetter(a[i].charAt(a[i].length() - 1))) throw new NumberFormatException();
                 } catch (NumberFormatException e) {
                     throw new ConfigError("Invalid latency-tracking-info-percentiles parameters");
@@ -762,8 +763,8 @@ public final class Config {
     /** CONFIG SET hands multi-argument options one string; the config file hands separate words. */
     static String[] splitIfOne(String[] args) {
         if (args.length != 1) return args;
-        String t = args[0].trim();
-        return t.isEmpty() ? new String[0] : t.split(" +");
+        // Redis's sdssplitlen(value, " "): single spaces, empty tokens kept.
+        return args[0].isEmpty() ? new String[0] : args[0].split(" ", -1);
     }
 
     public static boolean parseBool(String s) throws ConfigError {

@@ -31,7 +31,7 @@ class ConfigSetSweepTest {
     // Options whose change would disturb the test itself or needs a subsystem (AOF, OOM score).
     static final Set<String> SKIP = Set.of("port", "bind", "dir", "logfile", "requirepass", "appendonly", "oom-score-adj",
             "maxmemory", "maxclients", "loglevel");
-    static final String[] VALUES = {"abc", "-1", "0", "1", "99999999999999999999", "", "1.5", "yes", "NO", "5mb", "10%", "01"};
+    static final String[] VALUES = {"abc", "-1", "0", "1", "99999999999999999999", "", "1.5", "yes", "NO", "5mb", "10%", "01", "1 2", "normal 1 2 3", "a b c d", " 5 ", "-5%", "0x10"};
 
     @Test
     void configSet_everyOptionAwkwardValues_sameRepliesAsRedis() {
