@@ -202,8 +202,10 @@ public final class ConfigCommands {
             s.log.notice("CONFIG REWRITE executed with success.");
             c.addReplyOk();
         } catch (IOException e) {
-            s.log.warning("CONFIG REWRITE failed: " + e.getMessage());
-            c.addReplyError("Rewriting config file: " + e.getMessage());
+            String reason = e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "No such file or directory" : e.getMessage();
+            s.log.warning("CONFIG REWRITE failed: " + reason);
+            c.addReplyError("Rewriting config file: " + reason);
         }
     }
 
