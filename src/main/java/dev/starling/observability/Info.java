@@ -466,6 +466,7 @@ public final class Info {
 
     private void latencyStats(StringBuilder sb) {
         sb.append("# Latencystats\r\n");
+        if (!server.config.latencyTracking) return;
         double[] pcts = server.config.latencyTrackingInfoPercentiles;
         for (Command cmd : server.commands.all()) {
             latencyStat(sb, cmd, pcts);
