@@ -127,6 +127,19 @@ class InfoTest {
     }
 
     @Test
+    void info_subsystemOverrides_fieldAndSection() {
+        try (dev.starling.support.ServerFixture s = dev.starling.support.ServerFixture.start();
+                redis.clients.jedis.Jedis j = s.jedis()) {
+            s.onExecutor(() -> {
+                s.server.infoFields.put("blocked_clients", () -> 3);
+                s.server.infoSections.put("replication", sb -> sb.append("role:slave\r\n"));
+            });
+            assertThat(j.info("clients")).contains("blocked_clients:3\r\n");
+            assertThat(j.info("replication")).isEqualTo("# Replication\r\nrole:slave\r\n");
+        }
+    }
+
+    @Test
     void bytesToHuman_formatsAsRedis() {
         assertThat(Info.bytesToHuman(941000)).isEqualTo("918.95K");
         assertThat(Info.bytesToHuman(200)).isEqualTo("200B");
