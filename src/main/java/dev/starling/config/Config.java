@@ -115,6 +115,8 @@ public final class Config {
         final Supplier<String> getter;
         /** KIND_*: how CONFIG REWRITE writes the value. */
         public int kind = KIND_SPECIAL;
+        /** True if the value lives in the option (no subsystem field reads it yet). */
+        boolean placeholder;
 
         Option(String name, String[] aliases, int flags, String defaultValue, Parser parser, Supplier<String> getter) {
             this.name = name;
@@ -528,13 +530,21 @@ public final class Config {
 
     // ---------------------------------------------------------------- option builders
 
-    /** Adds (or replaces, if the name is already defined) an option. */
+    /**
+     * Adds an option, or replaces an earlier definition of the same name. A definition that keeps its
+     * value inside the option (no live field yet) never replaces one that writes a field, so a
+     * subsystem's definition wins over the placeholder here wherever it sits in the list.
+     */
     public void special(String name, String[] aliases, int flags, String def, Parser parser, Supplier<String> getter) {
         Option o = new Option(name, aliases, flags, def, parser, getter);
+        o.placeholder = definingPlaceholder;
+        definingPlaceholder = false;
+        lastDefined = o;
         Option old = byName.get(name);
         if (old != null) {
-            int i = options.indexOf(old);
-            options.set(i, o);
+            if (o.placeholder && !old.placeholder) return;
+            o.kind = old.kind;
+            options.set(options.indexOf(old), o);
         } else {
             options.add(o);
         }
@@ -542,8 +552,11 @@ public final class Config {
         for (String a : aliases) byName.put(a, o);
     }
 
+    private boolean definingPlaceholder;
+    private Option lastDefined;
+
     private Option last() {
-        return options.get(options.size() - 1);
+        return lastDefined;
     }
 
     private void hideLast() {
@@ -556,6 +569,7 @@ public final class Config {
 
     public void boolOpt(String name, String[] aliases, int flags, boolean def, Consumer<Boolean> set, Supplier<Boolean> get) {
         if (set == null) {
+            definingPlaceholder = true;
             boolean[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -575,6 +589,7 @@ public final class Config {
 
     public void intOpt(String name, String[] aliases, int flags, int def, int min, int max, Consumer<Integer> set, Supplier<Integer> get) {
         if (set == null) {
+            definingPlaceholder = true;
             int[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -599,6 +614,7 @@ public final class Config {
 
     public void longOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -624,6 +640,7 @@ public final class Config {
 
     public void memOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -643,6 +660,7 @@ public final class Config {
     /** An unsigned long long memory option (maxmemory): values past Long.MAX_VALUE saturate. */
     void ullMemOpt(String name, int flags, long def, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -697,6 +715,7 @@ public final class Config {
 
     public void enumOpt(String name, int flags, String def, String[] values, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
+            definingPlaceholder = true;
             String[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -741,6 +760,7 @@ public final class Config {
 
     public void stringOpt(String name, String[] aliases, int flags, String def, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
+            definingPlaceholder = true;
             String[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
