@@ -149,6 +149,14 @@ public final class ConfigCommands {
         Config cfg = server.config;
         switch (o.name) {
             case "loglevel" -> server.log.setVerbosity(Log.levelOf(cfg.loglevel));
+            case "maxmemory" -> {
+                long used = server.usedMemory();
+                if (cfg.maxmemory != 0 && cfg.maxmemory < used) {
+                    server.log.warning("WARNING: the new maxmemory value set via CONFIG SET (" + cfg.maxmemory
+                            + ") is smaller than the current memory usage (" + used + "). This will result in key eviction"
+                            + " and/or the inability to accept new write commands depending on the maxmemory-policy.");
+                }
+            }
             case "lfu-log-factor" -> server.keyspace.lfuLogFactor = cfg.lfuLogFactor;
             case "lfu-decay-time" -> server.keyspace.lfuDecayTime = cfg.lfuDecayTime;
             case "maxmemory-policy" -> server.keyspace.lfuPolicy = cfg.maxmemoryPolicy.contains("lfu");
@@ -194,8 +202,10 @@ public final class ConfigCommands {
             s.log.notice("CONFIG REWRITE executed with success.");
             c.addReplyOk();
         } catch (IOException e) {
-            s.log.warning("CONFIG REWRITE failed: " + e.getMessage());
-            c.addReplyError("Rewriting config file: " + e.getMessage());
+            String reason = e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "No such file or directory" : e.getMessage();
+            s.log.warning("CONFIG REWRITE failed: " + reason);
+            c.addReplyError("Rewriting config file: " + reason);
         }
     }
 

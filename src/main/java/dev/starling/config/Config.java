@@ -88,6 +88,8 @@ public final class Config {
     public int minReplicasToWrite = 0, minReplicasMaxLag = 10;
     public boolean clusterEnabled = false;
     public String clusterAnnounceHostname = "";
+    public int tlsPort = 0;
+    private static final String TLS_UPDATE_FAILED = "Unable to update TLS configuration. Check server logs.";
 
     // Keyspace notification classes (Redis's NOTIFY_*).
     public static final int NOTIFY_KEYSPACE = 1, NOTIFY_KEYEVENT = 1 << 1, NOTIFY_GENERIC = 1 << 2, NOTIFY_STRING = 1 << 3,
@@ -115,6 +117,8 @@ public final class Config {
         final Supplier<String> getter;
         /** KIND_*: how CONFIG REWRITE writes the value. */
         public int kind = KIND_SPECIAL;
+        /** True if the value lives in the option (no subsystem field reads it yet). */
+        boolean placeholder;
 
         Option(String name, String[] aliases, int flags, String defaultValue, Parser parser, Supplier<String> getter) {
             this.name = name;
@@ -246,7 +250,7 @@ public final class Config {
         ullMemOpt("maxmemory", 0, 0, v -> maxmemory = v, () -> maxmemory);
         enumOpt("maxmemory-policy", 0, "noeviction", new String[] {"volatile-lru", "volatile-lfu", "volatile-random",
                 "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, v -> maxmemoryPolicy = v, () -> maxmemoryPolicy);
-        intOpt("maxmemory-samples", 0, 5, 1, 64, v -> maxmemorySamples = v, () -> maxmemorySamples);
+        intOpt("maxmemory-samples", 0, 5, 1, Integer.MAX_VALUE, v -> maxmemorySamples = v, () -> maxmemorySamples);
         intOpt("maxmemory-eviction-tenacity", 0, 10, 0, 100, v -> maxmemoryEvictionTenacity = v, () -> maxmemoryEvictionTenacity);
         intOpt("lfu-log-factor", 0, 10, 0, Integer.MAX_VALUE, v -> lfuLogFactor = v, () -> lfuLogFactor);
         intOpt("lfu-decay-time", 0, 1, 0, Integer.MAX_VALUE, v -> lfuDecayTime = v, () -> lfuDecayTime);
@@ -263,7 +267,13 @@ public final class Config {
         boolOpt("lazyfree-lazy-user-del", 0, false, v -> lazyfreeLazyUserDel = v, () -> lazyfreeLazyUserDel);
         boolOpt("lazyfree-lazy-user-flush", 0, false, v -> lazyfreeLazyUserFlush = v, () -> lazyfreeLazyUserFlush);
         boolOpt("activerehashing", 0, true, v -> activerehashing = v, () -> activerehashing);
-        boolOpt("activedefrag", 0, false, null, null);
+        special("activedefrag", NONE, 0, "no", args -> {
+            if (parseBool(one(args))) {
+                throw new ConfigError("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution");
+            }
+            return null;
+        }, () -> "no");
+        last().kind = KIND_BOOL;
         intOpt("active-defrag-cycle-min", 0, 1, 1, 99, null, null);
         intOpt("active-defrag-cycle-max", 0, 25, 1, 99, null, null);
         intOpt("active-defrag-threshold-lower", 0, 10, 0, 1000, null, null);
@@ -280,7 +290,7 @@ public final class Config {
             for (int i = 0; i < 3; i++) {
                 long x;
                 try {
-                    x = strictLong(a[i]);
+                    x = a[i].isEmpty() ? 0 : Long.parseLong(a[i]); // strtol: "" is 0
                 } catch (NumberFormatException e) {
                     x = Long.MAX_VALUE;
                 }
@@ -318,7 +328,8 @@ public final class Config {
             for (int i = 0; i < a.length; i++) {
                 double d;
                 try {
-                    d = Double.parseDouble(a[i]);
+                    String x = a[i];
+                    d = x.startsWith("0x") || x.startsWith("0X") ? Long.parseLong(x.substring(2), 16) : Double.parseDouble(x);
                     if (a[i].isEmpty() || Character.isWhitespace(a[i].charAt(0)) || Character.isLetter(a[i].charAt(a[i].length() - 1))) throw new NumberFormatException();
                 } catch (NumberFormatException e) {
                     throw new ConfigError("Invalid latency-tracking-info-percentiles parameters");
@@ -352,7 +363,13 @@ public final class Config {
                 "local4", "local5", "local6", "local7"}, null, null);
         enumOpt("supervised", IMMUTABLE, "no", new String[] {"upstart", "systemd", "auto", "no"}, null, null);
         boolOpt("set-proc-title", IMMUTABLE, true, null, null);
-        stringOpt("proc-title-template", NONE, 0, "{title} {listen-addr} {server-mode}", null, null);
+        String[] procTitle = {"{title} {listen-addr} {server-mode}"};
+        special("proc-title-template", NONE, 0, procTitle[0], args -> {
+            String v = one(args);
+            if (!validProcTitleTemplate(v)) throw new ConfigError("template format is invalid or contains unknown variables");
+            return () -> procTitle[0] = v;
+        }, () -> procTitle[0]);
+        last().kind = KIND_STRING;
         boolOpt("crash-log-enabled", 0, true, null, null);
         boolOpt("crash-memcheck-enabled", 0, true, null, null);
         boolOpt("use-exit-on-panic", NONE, HIDDEN, false, null, null);
@@ -372,7 +389,7 @@ public final class Config {
             if (p < 0 || p > 0777) throw new ConfigError("argument must be between 0 and 777 inclusive");
             return () -> unixsocketperm = (int) p;
         }, () -> Integer.toOctalString(unixsocketperm));
-        intOpt("socket-mark-id", 0, 0, 0, Integer.MAX_VALUE, null, null);
+        intOpt("socket-mark-id", IMMUTABLE, 0, 0, Integer.MAX_VALUE, null, null);
         stringOpt("bind-source-addr", NONE, 0, "", null, null);
         intOpt("io-threads", IMMUTABLE, 1, 1, 128, null, null);
         boolOpt("io-threads-do-reads", IMMUTABLE, false, null, null);
@@ -447,7 +464,7 @@ public final class Config {
         boolOpt("repl-disable-tcp-nodelay", 0, false, null, null);
         intOpt("repl-ping-replica-period", alias("repl-ping-slave-period"), 0, 10, 1, Integer.MAX_VALUE, v -> replPingReplicaPeriod = v, () -> replPingReplicaPeriod);
         intOpt("repl-timeout", 0, 60, 1, Integer.MAX_VALUE, v -> replTimeout = v, () -> replTimeout);
-        memOpt("repl-backlog-size", 0, 1L << 20, 1, Long.MAX_VALUE, v -> replBacklogSize = v, () -> replBacklogSize);
+        memOpt("repl-backlog-size", 0, 1L << 20, 1, Long.MAX_VALUE, v -> replBacklogSize = Math.max(16 * 1024, v), () -> replBacklogSize);
         longOpt("repl-backlog-ttl", 0, 3600, 0, Long.MAX_VALUE, v -> replBacklogTtl = v, () -> replBacklogTtl);
         intOpt("min-replicas-to-write", alias("min-slaves-to-write"), 0, 0, 0, Integer.MAX_VALUE, v -> minReplicasToWrite = v, () -> minReplicasToWrite);
         intOpt("min-replicas-max-lag", alias("min-slaves-max-lag"), 0, 10, 0, Integer.MAX_VALUE, v -> minReplicasMaxLag = v, () -> minReplicasMaxLag);
@@ -484,9 +501,22 @@ public final class Config {
         ullMemOpt("cluster-link-sendbuf-limit", 0, 0, null, null);
 
         // TLS.
-        intOpt("tls-port", 0, 0, 0, 65535, null, null);
-        boolOpt("tls-cluster", 0, false, null, null);
-        boolOpt("tls-replication", 0, false, null, null);
+        // TLS is not built yet: enabling it at run time fails as Redis does without usable certificates.
+        special("tls-port", NONE, 0, "0", args -> {
+            long v = checkRange(parseInteger(one(args)), 0, 65535);
+            if (v != 0 && !readingConfigFile) throw new ConfigError(TLS_UPDATE_FAILED);
+            return () -> tlsPort = (int) v;
+        }, () -> Integer.toString(tlsPort));
+        last().kind = KIND_NUMBER;
+        for (String n : new String[] {"tls-cluster", "tls-replication"}) {
+            boolean[] cell = {false};
+            special(n, NONE, 0, "no", args -> {
+                boolean v = parseBool(one(args));
+                if (v && !readingConfigFile) throw new ConfigError(TLS_UPDATE_FAILED);
+                return () -> cell[0] = v;
+            }, () -> cell[0] ? "yes" : "no");
+            last().kind = KIND_BOOL;
+        }
         enumOpt("tls-auth-clients", 0, "yes", new String[] {"no", "yes", "optional"}, null, null);
         boolOpt("tls-prefer-server-ciphers", 0, false, null, null);
         boolOpt("tls-session-caching", 0, true, null, null);
@@ -502,13 +532,21 @@ public final class Config {
 
     // ---------------------------------------------------------------- option builders
 
-    /** Adds (or replaces, if the name is already defined) an option. */
+    /**
+     * Adds an option, or replaces an earlier definition of the same name. A definition that keeps its
+     * value inside the option (no live field yet) never replaces one that writes a field, so a
+     * subsystem's definition wins over the placeholder here wherever it sits in the list.
+     */
     public void special(String name, String[] aliases, int flags, String def, Parser parser, Supplier<String> getter) {
         Option o = new Option(name, aliases, flags, def, parser, getter);
+        o.placeholder = definingPlaceholder;
+        definingPlaceholder = false;
+        lastDefined = o;
         Option old = byName.get(name);
         if (old != null) {
-            int i = options.indexOf(old);
-            options.set(i, o);
+            if (o.placeholder && !old.placeholder) return;
+            o.kind = old.kind;
+            options.set(options.indexOf(old), o);
         } else {
             options.add(o);
         }
@@ -516,8 +554,11 @@ public final class Config {
         for (String a : aliases) byName.put(a, o);
     }
 
+    private boolean definingPlaceholder;
+    private Option lastDefined;
+
     private Option last() {
-        return options.get(options.size() - 1);
+        return lastDefined;
     }
 
     private void hideLast() {
@@ -530,6 +571,7 @@ public final class Config {
 
     public void boolOpt(String name, String[] aliases, int flags, boolean def, Consumer<Boolean> set, Supplier<Boolean> get) {
         if (set == null) {
+            definingPlaceholder = true;
             boolean[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -549,6 +591,7 @@ public final class Config {
 
     public void intOpt(String name, String[] aliases, int flags, int def, int min, int max, Consumer<Integer> set, Supplier<Integer> get) {
         if (set == null) {
+            definingPlaceholder = true;
             int[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -573,6 +616,7 @@ public final class Config {
 
     public void longOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -598,6 +642,7 @@ public final class Config {
 
     public void memOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -617,17 +662,28 @@ public final class Config {
     /** An unsigned long long memory option (maxmemory): values past Long.MAX_VALUE saturate. */
     void ullMemOpt(String name, int flags, long def, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
+            definingPlaceholder = true;
             long[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
         }
         Consumer<Long> s = set;
         Supplier<Long> g = get;
+        // Values past Long.MAX_VALUE live in the field as Long.MAX_VALUE; GET shows what Redis keeps.
+        String[] shownAbove = {null};
         special(name, new String[0], flags, Long.toString(def), args -> {
-            long v = parseMemoryOrError(one(args));
+            String a = one(args);
+            long v = parseMemoryOrError(a);
+            String above = v == MEMORY_OVERFLOW ? unsignedMemory(a) : null;
             long fv = v == MEMORY_OVERFLOW ? Long.MAX_VALUE : v;
-            return () -> s.accept(fv);
-        }, () -> Long.toString(g.get()));
+            return () -> {
+                s.accept(fv);
+                shownAbove[0] = above;
+            };
+        }, () -> {
+            long v = g.get();
+            return v == Long.MAX_VALUE && shownAbove[0] != null ? shownAbove[0] : Long.toString(v);
+        });
         last().kind = KIND_MEMORY;
     }
 
@@ -648,7 +704,7 @@ public final class Config {
             } else {
                 v = parseMemory(a);
                 if (v == -1) throw new ConfigError("argument must be a memory or percent value");
-                if (v == MEMORY_OVERFLOW) throw rangeError(-100, Long.MAX_VALUE);
+                if (v == MEMORY_OVERFLOW) v = -1; // ULLONG_MAX stored in a signed size: Redis shows "1%"
             }
             long fv = v;
             return () -> set.accept(fv);
@@ -661,6 +717,7 @@ public final class Config {
 
     public void enumOpt(String name, int flags, String def, String[] values, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
+            definingPlaceholder = true;
             String[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -680,6 +737,7 @@ public final class Config {
         int[] cell = {0};
         special(name, new String[0], MULTI_ARG, def, args -> {
             String[] a = splitIfOne(args);
+            if (a.length == 0) throw new ConfigError("argument(s) must be one of the following: " + String.join(", ", values));
             int bits = 0;
             for (String x : a) {
                 int found = -1;
@@ -704,6 +762,7 @@ public final class Config {
 
     public void stringOpt(String name, String[] aliases, int flags, String def, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
+            definingPlaceholder = true;
             String[] cell = {def};
             set = v -> cell[0] = v;
             get = () -> cell[0];
@@ -726,8 +785,8 @@ public final class Config {
     /** CONFIG SET hands multi-argument options one string; the config file hands separate words. */
     static String[] splitIfOne(String[] args) {
         if (args.length != 1) return args;
-        String t = args[0].trim();
-        return t.isEmpty() ? new String[0] : t.split(" +");
+        // Redis's sdssplitlen(value, " "): single spaces, empty tokens kept.
+        return args[0].isEmpty() ? new String[0] : args[0].split(" ", -1);
     }
 
     public static boolean parseBool(String s) throws ConfigError {
@@ -788,6 +847,7 @@ public final class Config {
                 break;
             }
         }
+        if (s.isEmpty()) return 0; // memtoull("") is 0
         if (l.isEmpty()) return -1;
         for (int i = 0; i < l.length(); i++) {
             char c = l.charAt(i);
@@ -798,6 +858,45 @@ public final class Config {
         } catch (ArithmeticException | NumberFormatException e) {
             return MEMORY_OVERFLOW;
         }
+    }
+
+    /** The unsigned 64-bit value Redis's memtoull keeps for a value past Long.MAX_VALUE (saturating). */
+    static String unsignedMemory(String s) {
+        String l = s.toLowerCase(Locale.ROOT);
+        java.math.BigInteger mul = java.math.BigInteger.ONE;
+        String[][] units = {{"kb", "1024"}, {"mb", "1048576"}, {"gb", "1073741824"}, {"k", "1000"}, {"m", "1000000"}, {"g", "1000000000"}, {"b", "1"}};
+        for (String[] u : units) {
+            if (l.endsWith(u[0])) {
+                mul = new java.math.BigInteger(u[1]);
+                l = l.substring(0, l.length() - u[0].length());
+                break;
+            }
+        }
+        java.math.BigInteger max = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE);
+        java.math.BigInteger n = new java.math.BigInteger(l);
+        if (n.compareTo(max) > 0) n = max; // strtoull saturates
+        n = n.multiply(mul);
+        if (n.compareTo(max) > 0) n = n.mod(max.add(java.math.BigInteger.ONE)); // the multiply wraps
+        return n.toString();
+    }
+
+    /** Redis's validateProcTitleTemplate: known {variables}, balanced braces, not empty. */
+    static boolean validProcTitleTemplate(String t) {
+        if (t.isEmpty()) return false;
+        java.util.Set<String> known = java.util.Set.of("title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file");
+        int i = 0;
+        while (i < t.length()) {
+            char c = t.charAt(i);
+            if (c == '}') return false;
+            if (c == '{') {
+                int end = t.indexOf('}', i);
+                if (end < 0 || !known.contains(t.substring(i + 1, end))) return false;
+                i = end + 1;
+            } else {
+                i++;
+            }
+        }
+        return true;
     }
 
     /** %g as Redis prints doubles in config values (99.9, 50). */
@@ -854,7 +953,7 @@ public final class Config {
 
     private Runnable parseClientOutputBufferLimit(String[] args) throws ConfigError {
         String[] a = splitIfOne(args);
-        if (a.length % 4 != 0 || a.length == 0) throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
+        if (a.length % 4 != 0) throw new ConfigError("Wrong number of arguments in buffer limit configuration.");
         long[][] next = new long[3][];
         for (int i = 0; i < 3; i++) next[i] = clientOutputBufferLimits[i].clone();
         for (int j = 0; j < a.length; j += 4) {

@@ -132,11 +132,25 @@ public final class Info {
         return sb.toString();
     }
 
-    private static void f(StringBuilder sb, String name, Object value) {
-        sb.append(name).append(':').append(value).append("\r\n");
+    /** Appends "name:value"; a subsystem's value registered in server.infoFields wins. */
+    private void f(StringBuilder sb, String name, Object value) {
+        java.util.function.Supplier<Object> override = server.infoFields.get(name);
+        sb.append(name).append(':').append(override != null ? override.get() : value).append("\r\n");
     }
 
+    private static final Map<String, String> HEADERS = Map.ofEntries(Map.entry("server", "Server"), Map.entry("clients", "Clients"),
+            Map.entry("memory", "Memory"), Map.entry("persistence", "Persistence"), Map.entry("stats", "Stats"),
+            Map.entry("replication", "Replication"), Map.entry("cpu", "CPU"), Map.entry("modules", "Modules"),
+            Map.entry("commandstats", "Commandstats"), Map.entry("errorstats", "Errorstats"),
+            Map.entry("latencystats", "Latencystats"), Map.entry("cluster", "Cluster"), Map.entry("keyspace", "Keyspace"));
+
     private void section(StringBuilder sb, String name) {
+        java.util.function.Consumer<StringBuilder> owner = server.infoSections.get(name);
+        if (owner != null) {
+            sb.append("# ").append(HEADERS.get(name)).append("\r\n");
+            owner.accept(sb);
+            return;
+        }
         switch (name) {
             case "server" -> server(sb);
             case "clients" -> clients(sb);
@@ -467,6 +481,7 @@ public final class Info {
 
     private void latencyStats(StringBuilder sb) {
         sb.append("# Latencystats\r\n");
+        if (!server.config.latencyTracking) return;
         double[] pcts = server.config.latencyTrackingInfoPercentiles;
         for (Command cmd : server.commands.all()) {
             latencyStat(sb, cmd, pcts);

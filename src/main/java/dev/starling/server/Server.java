@@ -717,6 +717,14 @@ public final class Server {
     /** Run by CONFIG RESETSTAT, for counters kept outside Stats and the command table (latency, ...). */
     public final List<Runnable> resetStatHooks = new ArrayList<>();
 
+    /**
+     * INFO extension points for subsystems: a field's value by name (blocked_clients, pubsub_channels,
+     * rdb_saves, ...) overriding INFO's default, and a whole section's text by lower-case name
+     * (e.g. "replication" once replicas exist), written after the "# Section" header.
+     */
+    public final Map<String, java.util.function.Supplier<Object>> infoFields = new java.util.HashMap<>();
+    public final Map<String, java.util.function.Consumer<StringBuilder>> infoSections = new java.util.HashMap<>();
+
     /** Writes since the last save (Redis's server.dirty; INFO rdb_changes_since_last_save). */
     public long dirty;
 

@@ -257,6 +257,23 @@ class ConfigCommandsTest {
     }
 
     @Test
+    void configGet_globPatterns_sameSetsAsRedis() {
+        String[][] patterns = {{"*max*"}, {"[a-c]*"}, {"?z*"}, {"*-*-*-*"}, {"MAX*"}, {"*[^a-z-]*"}, {"slave*", "replica*"},
+            {"maxmemory", "max*"}, {"*ziplist*", "*listpack*"}, {"tls-*-file"}, {"[m-n]a[x]*"}, {"\\*"}, {"*\\-*"}, {"watchdog*"}};
+        for (String[] p : patterns) {
+            String[] cmd = new String[p.length + 2];
+            cmd[0] = "CONFIG";
+            cmd[1] = "GET";
+            System.arraycopy(p, 0, cmd, 2, p.length);
+            Map<String, String> theirs = map(new String(diff.theirs().call(RespClient.args(cmd)), StandardCharsets.ISO_8859_1));
+            Map<String, String> ours = map(new String(diff.ours().call(RespClient.args(cmd)), StandardCharsets.ISO_8859_1));
+            theirs.remove("dir");
+            ours.remove("dir");
+            assertThat(ours).as(String.join(" ", p)).isEqualTo(theirs);
+        }
+    }
+
+    @Test
     void configGet_caseOfExactName_keptAsTyped() {
         diff.same("CONFIG", "GET", "MAXMEMORY");
         diff.same("CONFIG", "SET", "MAXMEMORY", "1", "MAXmemory", "2");

@@ -86,6 +86,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void defineOption_liveFieldDefinition_winsOverPlaceholderInEitherOrder() throws Exception {
+        Config c = new Config();
+        String[] field = {"no"};
+        String[] values = {"no", "yes", "local"};
+        c.enumOpt("enable-debug-command", Config.IMMUTABLE, "no", values, v -> field[0] = v, () -> field[0]);
+        c.enumOpt("enable-debug-command", Config.IMMUTABLE, "no", values, null, null);
+        ConfigLoader.load(c, "enable-debug-command local\n");
+        assertThat(field[0]).isEqualTo("local");
+        assertThat(c.options().stream().filter(o -> o.name.equals("enable-debug-command"))).hasSize(1);
+        assertThat(c.get("enable-debug-command")).isEqualTo("local");
+    }
+
+    @Test
     void load_include_readsOtherFile() throws Exception {
         Path inc = Files.createTempFile("inc", ".conf");
         Files.writeString(inc, "maxmemory-samples 8\n");

@@ -72,6 +72,7 @@ class InfoTest {
 
     @Test
     void info_deterministicValues_sameAsRedis() {
+        diff.same("CONFIG", "RESETSTAT");
         diff.same("SET", "k", "v");
         diff.same("GET", "nokey");
         diff.same("GET", "k");
@@ -100,6 +101,42 @@ class InfoTest {
         diff.same("NOSUCHCOMMAND");
         diff.same("CONFIG", "SET", "maxmemory", "bad");
         diff.same("INFO", "errorstats");
+    }
+
+    @Test
+    void info_commandstatsRejectedAndFailed_sameCountsAsRedis() {
+        diff.same("CONFIG", "RESETSTAT");
+        diff.same("GET");
+        diff.same("SET", "s", "notanumber");
+        diff.same("CONFIG", "SET", "maxmemory", "bad");
+        String theirs = body(diff.theirs(), "INFO", "commandstats").replaceAll("usec=\\d+,usec_per_call=[0-9.]+", "usec=U");
+        String ours = body(diff.ours(), "INFO", "commandstats").replaceAll("usec=\\d+,usec_per_call=[0-9.]+", "usec=U");
+        for (String cmd : new String[] {"cmdstat_get", "cmdstat_set", "cmdstat_config|set", "cmdstat_config|resetstat"}) {
+            assertThat(fields(ours).get(cmd)).as(cmd).isEqualTo(fields(theirs).get(cmd));
+        }
+        diff.same("DEL", "s");
+    }
+
+    @Test
+    void info_latencyTrackingOff_sameSectionAsRedis() {
+        diff.same("CONFIG", "RESETSTAT");
+        diff.same("CONFIG", "SET", "latency-tracking", "no");
+        diff.same("PING");
+        diff.same("INFO", "latencystats");
+        diff.same("CONFIG", "SET", "latency-tracking", "yes");
+    }
+
+    @Test
+    void info_subsystemOverrides_fieldAndSection() {
+        try (dev.starling.support.ServerFixture s = dev.starling.support.ServerFixture.start();
+                redis.clients.jedis.Jedis j = s.jedis()) {
+            s.onExecutor(() -> {
+                s.server.infoFields.put("blocked_clients", () -> 3);
+                s.server.infoSections.put("replication", sb -> sb.append("role:slave\r\n"));
+            });
+            assertThat(j.info("clients")).contains("blocked_clients:3\r\n");
+            assertThat(j.info("replication")).isEqualTo("# Replication\r\nrole:slave\r\n");
+        }
     }
 
     @Test
