@@ -404,7 +404,7 @@ final class KeyCommands {
             keys.set(n++, k);
         }
         c.addReplyArrayLen(2);
-        c.addReplyBulk(Resp.ascii(Long.toUnsignedString(cursor)));
+        c.addReplyBulkLongLong(cursor); // below the table size, so never negative (Redis prints it signed too)
         c.addReplyArrayLen(n);
         for (int i = 0; i < n; i++) c.addReplyBulk(keys.get(i));
     }
