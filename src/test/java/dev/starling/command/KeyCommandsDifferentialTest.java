@@ -28,6 +28,13 @@ class KeyCommandsDifferentialTest {
         diff.close();
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void checkInvariants() {
+        String[] err = new String[1];
+        diff.starling.onExecutor(() -> err[0] = diff.starling.server.keyspace.validate());
+        assertThat(err[0]).isNull();
+    }
+
     @BeforeEach
     void clean() {
         diff.same("SELECT", "0");

@@ -20,6 +20,13 @@ class EvictionTest {
     static final String VALUE = "x".repeat(1000);
     static final int MAXMEMORY = 2 * 1024 * 1024;
 
+    /** The keyspace invariants (dicts, TTL keys, memory accounting) hold. */
+    static void assertValid(ServerFixture s) {
+        String[] err = new String[1];
+        s.onExecutor(() -> err[0] = s.server.keyspace.validate());
+        assertThat(err[0]).isNull();
+    }
+
     private static long read(ServerFixture s, ToLongFunction<Keyspace> f) {
         AtomicLong v = new AtomicLong();
         s.onExecutor(() -> v.set(f.applyAsLong(s.server.keyspace)));
@@ -61,6 +68,7 @@ class EvictionTest {
             assertThat(r.callString("DEL", "k0")).isEqualTo(":1\r\n");
             assertThat(read(s, ks -> ks.evictedKeys)).isZero();
             assertThat(j.dbSize()).isGreaterThan(500);
+            assertValid(s);
         }
     }
 
@@ -78,6 +86,7 @@ class EvictionTest {
             assertThat(reply).startsWith("-OOM");
             assertThat(surviving(j, "keep:", 300)).isEqualTo(300);
             assertThat(read(s, ks -> ks.dbs[0].expires.size())).isZero();
+            assertValid(s);
         }
     }
 
@@ -90,6 +99,7 @@ class EvictionTest {
                 assertThat(read(s, ks -> ks.evictedKeys)).as(policy).isGreaterThan(1000);
                 assertThat(surviving(j, "keep:", 300)).as(policy).isEqualTo(300);
                 assertWithinLimit(s);
+                assertValid(s);
             }
         }
     }
@@ -103,6 +113,7 @@ class EvictionTest {
             assertThat(read(s, ks -> ks.evictedKeys)).isGreaterThan(1500);
             assertThat(read(s, ks -> ks.dbs[0].size())).isLessThan(1000);
             assertWithinLimit(s);
+            assertValid(s);
         }
     }
 
@@ -119,6 +130,7 @@ class EvictionTest {
             assertThat(read(s, ks -> ks.evictedKeys)).isGreaterThan(500);
             assertThat(hot).isGreaterThan(cold * 2 + 50);
             assertWithinLimit(s);
+            assertValid(s);
         }
     }
 
@@ -137,6 +149,7 @@ class EvictionTest {
             assertThat(read(s, ks -> ks.evictedKeys)).isGreaterThan(500);
             assertThat(hot).isGreaterThan(cold * 2 + 50);
             assertThat(j.objectFreq("hot:1")).isGreaterThan(5L);
+            assertValid(s);
         }
     }
 
@@ -148,6 +161,7 @@ class EvictionTest {
             fill(j, "new:", 1000, 50_000);
             int late = surviving(j, "late:", 500), soon = surviving(j, "soon:", 500);
             assertThat(late).isGreaterThan(soon * 2 + 50);
+            assertValid(s);
         }
     }
 
@@ -159,6 +173,7 @@ class EvictionTest {
             j.ping();
             org.awaitility.Awaitility.await().untilAsserted(() -> assertWithinLimit(s));
             assertThat(read(s, ks -> ks.evictedKeys)).isGreaterThan(2000);
+            assertValid(s);
         }
     }
 }

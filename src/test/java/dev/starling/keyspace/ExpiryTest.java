@@ -14,6 +14,13 @@ import static org.awaitility.Awaitility.await;
 
 /** Lazy and active expiry: keys past their TTL disappear, touched or not. */
 class ExpiryTest {
+    /** The keyspace invariants (dicts, TTL keys, memory accounting) hold. */
+    static void assertValid(ServerFixture s) {
+        String[] err = new String[1];
+        s.onExecutor(() -> err[0] = s.server.keyspace.validate());
+        assertThat(err[0]).isNull();
+    }
+
     private static long read(ServerFixture s, ToLongFunction<Keyspace> f) {
         AtomicLong v = new AtomicLong();
         s.onExecutor(() -> v.set(f.applyAsLong(s.server.keyspace)));
@@ -49,6 +56,7 @@ class ExpiryTest {
             assertThat(read(s, ks -> ks.dbs[0].avgTtl)).isGreaterThan(0);
             assertThat(j.ttl("long:1")).isBetween(9_000L, 10_000L);
             assertThat(j.ttl("forever:1")).isEqualTo(-1);
+            assertValid(s);
         }
     }
 
@@ -71,6 +79,7 @@ class ExpiryTest {
             s.onExecutor(() -> s.server.keyspace.activeExpireEnabled = true);
             await().atMost(Duration.ofSeconds(10)).until(() -> j.dbSize() == 0);
             assertThat(read(s, ks -> ks.expiredKeys)).isEqualTo(50);
+            assertValid(s);
         }
     }
 
@@ -86,6 +95,7 @@ class ExpiryTest {
             assertThat(j.scan("0").getResult()).containsExactly("live");
             assertThat(j.dbSize()).isEqualTo(1);
             assertThat(j.randomKey()).isEqualTo("live");
+            assertValid(s);
         }
     }
 
@@ -103,6 +113,7 @@ class ExpiryTest {
             s.onExecutor(() -> s.server.keyspace.activeExpireEnabled = true);
             await().atMost(Duration.ofSeconds(20)).until(() -> j.dbSize() == 0);
             s.onExecutor(() -> assertThat(s.server.keyspace.expiredStaleRatio).isGreaterThan(0));
+            assertValid(s);
         }
     }
 }
