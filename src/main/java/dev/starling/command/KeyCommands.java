@@ -284,18 +284,18 @@ final class KeyCommands {
     /** Collects keys visited by a dict walk, optionally filtered by a pattern. */
     private static final class KeyCollector implements Consumer<KeyEntry> {
         final ArrayList<byte[]> keys = new ArrayList<>();
-        byte[] pattern;
+        Glob.Matcher pattern;
 
         @Override
         public void accept(KeyEntry e) {
-            if (pattern == null || Glob.match(pattern, e.key, false)) keys.add(e.key);
+            if (pattern == null || pattern.matches(e.key)) keys.add(e.key);
         }
     }
 
     static void keys(Client c) {
         byte[] pattern = c.argv[1];
         KeyCollector col = new KeyCollector();
-        col.pattern = pattern.length == 1 && pattern[0] == '*' ? null : pattern;
+        col.pattern = pattern.length == 1 && pattern[0] == '*' ? null : Glob.compile(pattern, false);
         c.db.dict.forEach(col);
         ArrayList<byte[]> keys = col.keys;
         int n = 0;
@@ -358,7 +358,7 @@ final class KeyCommands {
             return;
         }
         long count = 10;
-        byte[] pattern = null;
+        Glob.Matcher pattern = null;
         byte[] typeName = null;
         for (int i = 2; i < c.argc; ) {
             int j = c.argc - i;
@@ -372,7 +372,7 @@ final class KeyCommands {
                 i += 2;
             } else if (is(c.argv[i], "match") && j >= 2) {
                 byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : p;
+                pattern = p.length == 1 && p[0] == '*' ? null : Glob.compile(p, false);
                 i += 2;
             } else if (is(c.argv[i], "type") && j >= 2) {
                 typeName = c.argv[i + 1];
@@ -395,7 +395,7 @@ final class KeyCommands {
         int n = 0;
         for (int i = 0, size = keys.size(); i < size; i++) {
             byte[] k = keys.get(i);
-            if (pattern != null && !Glob.match(pattern, k, false)) continue;
+            if (pattern != null && !pattern.matches(k)) continue;
             if (typeName != null) {
                 KeyEntry e = db.lookupKeyReadNoTouch(k);
                 if (!is(typeName, ObjectEncoding.typeName(e == null ? null : e.value))) continue;
@@ -404,7 +404,7 @@ final class KeyCommands {
             keys.set(n++, k);
         }
         c.addReplyArrayLen(2);
-        c.addReplyBulk(Resp.ascii(Long.toUnsignedString(cursor)));
+        c.addReplyBulkLongLong(cursor); // below the table size, so never negative (Redis prints it signed too)
         c.addReplyArrayLen(n);
         for (int i = 0; i < n; i++) c.addReplyBulk(keys.get(i));
     }

@@ -119,10 +119,12 @@ public final class Eviction implements Server.CommandFilter {
      * EVICT_FAIL when memory is over the limit and nothing can be evicted.
      */
     public int performEvictions() {
+        Keyspace ks = server.keyspace;
+        // A replica leaves eviction to its master (replica-ignore-maxmemory), as it does expiry.
+        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return EVICT_OK;
         long toFree = toFree();
         if (toFree == 0) return EVICT_OK;
         if (policy == NOEVICTION) return EVICT_FAIL;
-        Keyspace ks = server.keyspace;
         long limitUs = timeLimitUs();
         long startNanos = server.clock.nanos();
         long freed = 0;

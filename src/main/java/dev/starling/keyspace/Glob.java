@@ -18,26 +18,47 @@ public final class Glob {
     }
 
     public static boolean match(byte[] p, int poff, int plen, byte[] s, int soff, int slen, boolean nocase) {
-        try {
-            return new Glob.Matcher(p, poff + plen, s, nocase).run(poff, plen, soff, slen);
-        } catch (StackOverflowError e) {
-            // Pathological patterns with tens of thousands of '*' groups: treat as no match.
-            return false;
-        }
+        return new Matcher(p, poff, plen, nocase).matches(s, soff, slen);
     }
 
-    private static final class Matcher {
-        final byte[] p, s;
-        final int pend;
+    /** A compiled-once pattern for matching many strings (KEYS, SCAN) without allocating per key. */
+    public static Matcher compile(byte[] pattern, boolean nocase) {
+        return new Matcher(pattern, 0, pattern.length, nocase);
+    }
+
+    /** One pattern; not thread-safe (holds per-match state), cheap to create. */
+    public static final class Matcher {
+        final byte[] p;
+        final int poff, plen, pend;
         final boolean nocase;
+        byte[] s;
         /** Set when the rest of the pattern cannot match anywhere later: longer '*' matches are pointless. */
         boolean skipLonger;
 
-        Matcher(byte[] p, int pend, byte[] s, boolean nocase) {
+        Matcher(byte[] p, int poff, int plen, boolean nocase) {
             this.p = p;
-            this.pend = pend;
-            this.s = s;
+            this.poff = poff;
+            this.plen = plen;
+            this.pend = poff + plen;
             this.nocase = nocase;
+        }
+
+        /** True if string matches the whole pattern. */
+        public boolean matches(byte[] string) {
+            return matches(string, 0, string.length);
+        }
+
+        public boolean matches(byte[] string, int soff, int slen) {
+            s = string;
+            skipLonger = false;
+            try {
+                return run(poff, plen, soff, slen);
+            } catch (StackOverflowError e) {
+                // Pathological patterns with tens of thousands of '*' groups: treat as no match.
+                return false;
+            } finally {
+                s = null;
+            }
         }
 
         /** The pattern byte at i, or 0 past the end (the sds terminator Redis reads). */

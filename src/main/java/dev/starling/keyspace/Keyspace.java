@@ -71,6 +71,28 @@ public final class Keyspace {
         return n;
     }
 
+    /**
+     * Checks the keyspace invariants for tests: each dict is structurally sound, every key with a
+     * TTL exists in its main dict, and {@link #datasetBytes} equals a recount. Returns an error or null.
+     */
+    public String validate() {
+        long bytes = 0;
+        for (Db db : dbs) {
+            String err = db.dict.validate();
+            if (err == null) err = db.expires.validate();
+            if (err != null) return "db" + db.id + ": " + err;
+            long[] sum = new long[1];
+            db.dict.forEach(e -> sum[0] += MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value));
+            String[] missing = new String[1];
+            db.expires.forEach(x -> {
+                if (db.dict.get(x.key) == null && missing[0] == null) missing[0] = new String(x.key, java.nio.charset.StandardCharsets.ISO_8859_1);
+            });
+            if (missing[0] != null) return "db" + db.id + ": TTL for missing key " + missing[0];
+            bytes += sum[0] + 32 * db.expires.size();
+        }
+        return bytes == datasetBytes ? null : "datasetBytes " + datasetBytes + " but recount gives " + bytes;
+    }
+
     // ---------------------------------------------------------------- LRU / LFU (Redis evict.c)
 
     public static final int LRU_CLOCK_MAX = (1 << 24) - 1;
