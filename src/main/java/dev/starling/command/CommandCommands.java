@@ -195,7 +195,7 @@ final class CommandCommands {
             }
             default:
                 byte[] name = cmd.fullName.getBytes(StandardCharsets.US_ASCII);
-                return Glob.match(arg, 0, arg.length, name, 0, name.length, true);
+                return dev.starling.keyspace.Glob.match(arg, 0, arg.length, name, 0, name.length, true);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.starling.command;
 
 import dev.starling.config.Config;
 import dev.starling.config.ConfigRewrite;
-import dev.starling.config.StringMatch;
 import dev.starling.protocol.Errors;
 import dev.starling.server.Client;
 import dev.starling.server.Log;
@@ -44,9 +43,9 @@ public final class ConfigCommands {
             }
             for (Config.Option o : cfg.options()) {
                 if (o.is(Config.HIDDEN)) continue;
-                if (!matches.containsKey(o.name) && StringMatch.match(pat, o.name, true)) matches.put(o.name, o);
+                if (!matches.containsKey(o.name) && globMatch(pat, o.name)) matches.put(o.name, o);
                 for (String a : o.aliases) {
-                    if (!matches.containsKey(a) && StringMatch.match(pat, a, true)) matches.put(a, o);
+                    if (!matches.containsKey(a) && globMatch(pat, a)) matches.put(a, o);
                 }
             }
         }
@@ -226,5 +225,11 @@ public final class ConfigCommands {
     static void help(Client c) {
         c.addReplyArrayLen(HELP.length);
         for (String line : HELP) c.addReplyStatus(line);
+    }
+
+    /** CONFIG GET patterns match names case-insensitively with Redis's glob rules. */
+    private static boolean globMatch(String pattern, String name) {
+        return dev.starling.keyspace.Glob.match(pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                name.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
     }
 }

@@ -31,6 +31,8 @@ public final class Main {
                 return;
             }
         }
+        // Netty's own diagnostics go to java.util.logging, whatever logging jars share the classpath.
+        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         // Leak detection wraps every buffer; it is for tests (which keep Netty's default), not serving.
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);

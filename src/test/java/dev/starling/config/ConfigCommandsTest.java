@@ -319,11 +319,11 @@ class ConfigCommandsTest {
 
     @Test
     void stringMatch_globRules() {
-        assertThat(StringMatch.match("*max*", "maxmemory", true)).isTrue();
-        assertThat(StringMatch.match("MAX?EMORY", "maxmemory", true)).isTrue();
-        assertThat(StringMatch.match("[a-m]axmemory", "maxmemory", true)).isTrue();
-        assertThat(StringMatch.match("[^m]axmemory", "maxmemory", true)).isFalse();
-        assertThat(StringMatch.match("max\\*", "max*", false)).isTrue();
-        assertThat(StringMatch.match("max", "maxmemory", false)).isFalse();
+        assertThat(dev.starling.keyspace.Glob.match("*max*".getBytes(), "maxmemory".getBytes(), true)).isTrue();
+        assertThat(dev.starling.keyspace.Glob.match("MAX?EMORY".getBytes(), "maxmemory".getBytes(), true)).isTrue();
+        assertThat(dev.starling.keyspace.Glob.match("[a-m]axmemory".getBytes(), "maxmemory".getBytes(), true)).isTrue();
+        assertThat(dev.starling.keyspace.Glob.match("[^m]axmemory".getBytes(), "maxmemory".getBytes(), true)).isFalse();
+        assertThat(dev.starling.keyspace.Glob.match("max\\*".getBytes(), "max*".getBytes(), false)).isTrue();
+        assertThat(dev.starling.keyspace.Glob.match("max".getBytes(), "maxmemory".getBytes(), false)).isFalse();
     }
 }
