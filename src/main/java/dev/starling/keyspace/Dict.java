@@ -51,32 +51,31 @@ public final class Dict<E extends DictEntry> {
     /** Seeded so bucket placement differs per process (Redis seeds siphash the same way). */
     private static final int SEED = ThreadLocalRandom.current().nextInt();
 
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long M1 = 0x9E3779B97F4A7C15L, M2 = 0xC2B2AE3D27D4EB4FL;
+
+    /**
+     * Seeded 64-bit multiply-mix over 8-byte words (4x fewer loads than byte-wise hashing), folded
+     * to 32 bits. Keys are attacker-chosen, hence the per-process seed, as Redis seeds siphash.
+     */
     public static int hash(byte[] key) {
-        int h = SEED ^ key.length;
-        int i = 0, n = key.length;
-        for (; i + 4 <= n; i += 4) {
-            int k = (key[i] & 0xff) | (key[i + 1] & 0xff) << 8 | (key[i + 2] & 0xff) << 16 | key[i + 3] << 24;
-            k *= 0xcc9e2d51;
-            k = Integer.rotateLeft(k, 15) * 0x1b873593;
-            h ^= k;
-            h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+        int n = key.length;
+        long h = SEED ^ ((long) n * M1);
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            long k = (long) LONGS.get(key, i);
+            h = Long.rotateLeft(h ^ (k * M2), 31) * M1;
         }
-        int k = 0;
-        switch (n - i) {
-            case 3: k ^= (key[i + 2] & 0xff) << 16;
-            case 2: k ^= (key[i + 1] & 0xff) << 8;
-            case 1: k ^= key[i] & 0xff;
-                k *= 0xcc9e2d51;
-                k = Integer.rotateLeft(k, 15) * 0x1b873593;
-                h ^= k;
-            default:
+        if (i < n) {
+            long k = 0;
+            for (int j = n - 1; j >= i; j--) k = (k << 8) | (key[j] & 0xff);
+            h = Long.rotateLeft(h ^ (k * M2), 31) * M1;
         }
-        h ^= h >>> 16;
-        h *= 0x85ebca6b;
-        h ^= h >>> 13;
-        h *= 0xc2b2ae35;
-        h ^= h >>> 16;
-        return h;
+        h ^= h >>> 33;
+        h *= M2;
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
     }
 
     // ---------------------------------------------------------------- size
