@@ -50,6 +50,7 @@ run_one redis
 echo "starling: loading $TOTAL SETs ..." >&2
 run_one starling
 cleanup
+[ -f "$WORK/gc.log" ] && cp "$WORK/gc.log" "$here/results/dict-growth-gc.log"
 
 python3 - "$WORK/redis.csv" "$WORK/starling.csv" "$WORK/redis-load.txt" "$WORK/starling-load.txt" "$WORK/gc.log" <<'PY' | tee "$here/results/dict-growth.md"
 import csv, os, re, sys
