@@ -30,6 +30,9 @@ run_one() { # server
     # without FLUSHALL the warm-up keys (at most 1000) stay: negligible next to millions
   fi
   redis-cli -p "$port" set probe v >/dev/null
+  if [ "$1" = starling ]; then # log GC pauses from now on, to tell GC pauses from dict work
+    "$("$root/bin/find-java")/bin/jcmd" "$pid" VM.log output="file=$WORK/gc.log" what=gc=info >/dev/null 2>&1 || true
+  fi
   rm -f "$WORK/stop"
   python3 "$here/latency_probe.py" --port "$port" --interval 0.5 --seconds 300 --stop "$WORK/stop" >"$WORK/$1.csv" &
   local probe=$!
@@ -47,13 +50,16 @@ run_one redis
 echo "starling: loading $TOTAL SETs ..." >&2
 run_one starling
 cleanup
+[ -f "$WORK/gc.log" ] && cp "$WORK/gc.log" "$here/results/dict-growth-gc.log"
 
-python3 - "$WORK/redis.csv" "$WORK/starling.csv" "$WORK/redis-load.txt" "$WORK/starling-load.txt" <<'PY' | tee "$here/results/dict-growth.md"
-import csv, sys
+python3 - "$WORK/redis.csv" "$WORK/starling.csv" "$WORK/redis-load.txt" "$WORK/starling-load.txt" "$WORK/gc.log" <<'PY' | tee "$here/results/dict-growth.md"
+import csv, os, re, sys
 def load(p): return list(csv.DictReader(open(p)))
 r, s = load(sys.argv[1]), load(sys.argv[2])
-rl = open(sys.argv[3]).read().strip().split("\r")[-1].strip()
-sl = open(sys.argv[4]).read().strip().split("\r")[-1].strip()
+def final(p):
+    m = re.findall(r"[A-Z_]+: [0-9.]+ requests per second[^\r\n]*", open(p).read())
+    return m[-1] if m else "?"
+rl, sl = final(sys.argv[3]), final(sys.argv[4])
 print("# Probe latency while the dict grows (GET on one connection, per 0.5 s interval)")
 print()
 print("Loader: redis-benchmark SET -P 16 -c 20, random keys. Redis: `%s`; Starling: `%s`." % (rl, sl))
@@ -76,4 +82,9 @@ def summary(rows, name):
 print()
 summary(r, "Redis")
 summary(s, "Starling")
+if os.path.exists(sys.argv[5]):
+    pauses = [float(x) for x in re.findall(r"Pause[^\n]*?([0-9.]+)ms", open(sys.argv[5]).read())]
+    if pauses:
+        print("- Starling GC during the run: %d pauses, longest %.2f ms, total %.1f ms (so spikes up to that size are GC, not the dict)"
+              % (len(pauses), max(pauses), sum(pauses)))
 PY

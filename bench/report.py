@@ -80,5 +80,5 @@ if "redis" in per and "starling" in per:
     out.append("Starling/Redis: used_memory per key **%s**, RSS per key **%.2f**." % (ur, sr / rr if rr else float("nan")))
     out.append("")
     out.append("Starling's used_memory is its own deterministic estimate (keyspace/MemorySize), not the JVM heap; "
-               "its RSS includes the JVM heap as G1 sized it (garbage not yet collected included).")
+               "its RSS includes the JVM heap as the collector sized it (garbage not yet collected included).")
 print("\n".join(out))
