@@ -1,7 +1,6 @@
 package dev.starling.tools;
 
 import dev.starling.support.ServerFixture;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,7 +37,6 @@ class RedisBenchmarkInteropTest {
     }
 
     @Test
-    @Disabled("needs CONFIG GET (config family): redis-benchmark prints 'WARNING: Could not fetch server CONFIG' without it")
     void startup_fetchesConfig_noWarning() {
         try (ServerFixture s = ServerFixture.start()) {
             Tool.Result r = Tool.run(60, Tool.BENCHMARK, null, "-p", Integer.toString(s.port()), "-n", "100", "-q", "-t", "ping_inline");

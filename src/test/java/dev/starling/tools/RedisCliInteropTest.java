@@ -4,7 +4,6 @@ import dev.starling.support.RedisReference;
 import dev.starling.support.ServerFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -70,6 +69,48 @@ class RedisCliInteropTest {
     }
 
     @Test
+    void interactiveTerminal_promptAndReplies_asWithRedis() throws Exception {
+        // redis-cli's interactive mode needs a real terminal (linenoise queries the cursor position),
+        // so it runs inside tmux on a private socket; keys are typed and the screen is read back.
+        String sock = "starling-cli-" + ProcessHandle.current().pid();
+        tmux(sock, "new-session", "-d", "-x", "120", "-y", "40", Tool.CLI + " -p " + port());
+        try {
+            String prompt = "127.0.0.1:" + port() + ">"; // capture-pane trims trailing spaces
+            awaitScreen(sock, prompt);
+            for (String line : new String[] {"SET cli:tty hello", "GET cli:tty", "INCR cli:ttyn"}) {
+                tmux(sock, "send-keys", "-t", "0", line, "Enter");
+            }
+            awaitScreen(sock, "(integer) 1");
+            String screen = tmux(sock, "capture-pane", "-p", "-t", "0");
+            assertThat(screen).contains("127.0.0.1:" + port() + "> SET cli:tty hello")
+                    .contains("OK").contains("\"hello\"").contains("(integer) 1");
+        } finally {
+            tmux(sock, "kill-server");
+        }
+    }
+
+    /** Polls the tmux screen until it shows text; fails with the screen's contents. */
+    private static void awaitScreen(String sock, String text) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        String screen = "";
+        while (System.nanoTime() < deadline) {
+            screen = tmux(sock, "capture-pane", "-p", "-t", "0");
+            if (screen.contains(text)) return;
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L); // poll interval
+        }
+        throw new AssertionError("screen never showed '" + text + "':\n" + screen);
+    }
+
+    private static String tmux(String socket, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("tmux", "-L", socket));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        return out;
+    }
+
+    @Test
     void debugPopulate_viaCli_createsKeys() {
         assertThat(Tool.cli(port(), "-n", "5", "DEBUG", "POPULATE", "100", "cli").output()).isEqualTo("OK\n");
         assertThat(Tool.cli(port(), "-n", "5", "DBSIZE").output()).isEqualTo("100\n");
@@ -104,25 +145,21 @@ class RedisCliInteropTest {
     // ---------------------------------------------------------------- modes needing other families
 
     @Test
-    @Disabled("needs SCAN (keyspace family)")
     void scan_withPattern_listsMatchingKeys() {
         scanCheck(port());
     }
 
     @Test
-    @Disabled("needs SCAN, TYPE, STRLEN (keyspace family)")
     void bigkeys_findsBiggestString() {
         bigkeysCheck(port());
     }
 
     @Test
-    @Disabled("needs SCAN, TYPE (keyspace family)")
     void memkeys_findsBiggestStringByMemoryUsage() {
         memkeysCheck(port());
     }
 
     @Test
-    @Disabled("needs INFO (observability family)")
     void stat_printsRowsUntilStopped() throws Exception {
         statCheck(port());
     }
