@@ -8,7 +8,7 @@
 # within each round (the order flips every round), ROUNDS rounds, medians of rps / p50 / p99.
 # Starling gets one unrecorded warm-up run first so the JIT has compiled the hot path (Redis needs
 # none). Memory: fresh servers, DEBUG POPULATE $KEYS, then (used_memory, RSS) minus the empty-server
-# baseline, divided by the key count. The report goes to stdout and bench/results/latest.md.
+# baseline (both read once RSS has settled), divided by the key count. The report goes to stdout and bench/results/latest.md.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
@@ -56,18 +56,32 @@ cleanup
 # ---------------------------------------------------------------- memory per key
 mem="$WORK/mem.csv"
 echo "server,keys,used_base,used_full,rss_base_kb,rss_full_kb,populate_s" >"$mem"
+# RSS once it has stopped moving (three 1 s samples within 1%), at most 30 s: Redis's allocator and
+# the JVM's collector both return memory some time after a burst, so both are read when settled.
+settled_rss() { # pid
+  local prev cur same=0 i
+  sleep 10 # both allocators release memory on a timer (jemalloc decay, G1's periodic collection)
+  prev=$(rss_kb "$1")
+  for i in $(seq 1 30); do
+    sleep 1
+    cur=$(rss_kb "$1")
+    if [ $(( (cur > prev ? cur - prev : prev - cur) * 100 )) -le "$prev" ]; then same=$((same + 1)); else same=0; fi
+    prev=$cur
+    [ "$same" -ge 3 ] && break
+  done
+  echo "$cur"
+}
+
 measure_memory() { # server
   local port pid ub uf rb rf t0 t1
   port=$(free_port)
   if [ "$1" = redis ]; then start_redis "$port"; else start_starling "$port"; fi
   pid=$LAST_PID
-  sleep 1
-  ub=$(used_memory "$port"); rb=$(rss_kb "$pid")
+  rb=$(settled_rss "$pid"); ub=$(used_memory "$port")
   t0=$(date +%s.%N)
   redis-cli -p "$port" debug populate "$KEYS" >/dev/null
   t1=$(date +%s.%N)
-  sleep 2
-  uf=$(used_memory "$port"); rf=$(rss_kb "$pid")
+  rf=$(settled_rss "$pid"); uf=$(used_memory "$port")
   local got; got=$(redis-cli -p "$port" dbsize)
   echo "$1,$got,${ub:-},${uf:-},$rb,$rf,$(python3 -c "print(round($t1 - $t0, 2))")" >>"$mem"
   stop_pid "$pid"

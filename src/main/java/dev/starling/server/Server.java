@@ -428,7 +428,6 @@ public final class Server {
         RequestParser p = c.parser;
         while (q != null && q.isReadable()) {
             if ((c.flags & (Client.CLOSE_AFTER_REPLY | Client.CLOSE_ASAP | Client.BLOCKED)) != 0) break;
-            if (pauseBlocks(c)) break;
             int r = p.parse(q, c.authRequired(), config.protoMaxBulkLen);
             if (r == RequestParser.NEED_MORE) break;
             if (r == RequestParser.EMPTY) {
@@ -456,17 +455,6 @@ public final class Server {
             q = c.query;
         }
     }
-
-    /** Hook for CLIENT PAUSE: returns true if this client's commands must wait. */
-    private boolean pauseBlocks(Client c) {
-        return pauseHook != null && pauseHook.blocks(c);
-    }
-
-    public interface PauseHook {
-        boolean blocks(Client c);
-    }
-
-    public PauseHook pauseHook;
 
     /** CLIENT PAUSE: returns true if cmd was postponed (the client is blocked until unpause). */
     public interface PostponeHook {
