@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The real redis-benchmark against an in-process Starling, limited to the tests whose commands exist. */
 class RedisBenchmarkInteropTest {
     /** redis-benchmark's default tests whose commands this build implements. */
-    static final String TESTS = "ping_inline,ping_mbulk,set,get";
+    static final String TESTS = "ping_inline,ping_mbulk,set,get,incr,mset";
 
     @Test
     void defaultTests_quietRun_completeWithoutErrors() {
@@ -18,7 +18,7 @@ class RedisBenchmarkInteropTest {
             Tool.Result r = Tool.run(120, Tool.BENCHMARK, null, "-p", Integer.toString(s.port()), "-n", "1000", "-q", "-t", TESTS);
             assertThat(r.exitCode()).isZero();
             assertThat(r.output()).doesNotContain("Error from server").doesNotContain("ERR ");
-            for (String t : new String[] {"PING_INLINE", "PING_MBULK", "SET", "GET"}) {
+            for (String t : new String[] {"PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET \\(10 keys\\)"}) {
                 assertThat(r.output()).containsPattern(t + ": [0-9.]+ requests per second");
             }
         }
