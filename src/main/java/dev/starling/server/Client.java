@@ -114,7 +114,8 @@ public final class Client {
         if (replyMode == REPLY_OFF || replyMode == REPLY_SKIP || channel == null || has(MASTER)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
-            if (!pendingWrite) server.markPendingWrite(this);
+            // Replies to the client being read are flushed at the end of its batch; others need the task.
+            if (!pendingWrite && server.reading != this) server.markPendingWrite(this);
         }
         return out;
     }

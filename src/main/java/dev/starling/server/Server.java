@@ -352,6 +352,7 @@ public final class Server {
     }
 
     void freeClient(Client c) {
+        if (reading == c) reading = null;
         clients.remove(c.id);
         c.discardOutput();
         if (c.query != null) {
@@ -378,6 +379,7 @@ public final class Server {
 
     /** Appends bytes to the client's query buffer and executes every complete command in it. */
     void readFromClient(Client c, ByteBuf in) {
+        reading = c;
         int n = in.readableBytes();
         stats.netInputBytes += n;
         stats.ioReadsProcessed++;
@@ -507,8 +509,15 @@ public final class Server {
     public boolean roleReplica;
 
     void afterRead(Client c) {
+        reading = null;
         flushClient(c);
     }
+
+    /**
+     * The client whose input batch is being processed (between channelRead and channelReadComplete).
+     * Its replies are flushed by {@link #afterRead}, so they need no flush task.
+     */
+    Client reading;
 
     private void flushClient(Client c) {
         c.flush();
