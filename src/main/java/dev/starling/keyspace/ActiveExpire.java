@@ -61,11 +61,12 @@ public final class ActiveExpire {
         long slowTimePerc = SLOW_TIME_PERC + 2L * effort;
         long acceptableStale = ACCEPTABLE_STALE - effort;
 
+        // A FAST cycle is only worth it if the last cycle ran out of time or many keys are stale
+        // (checked before reading the clock: this runs after every input batch).
+        if (type == FAST && !timelimitExit && ks.expiredStaleRatio * 100 < acceptableStale) return;
         long start = clock.nanos() / 1000;
         if (type == FAST) {
-            // Only worth it if the last cycle ran out of time or many keys are stale, and not more
-            // often than twice its own duration.
-            if (!timelimitExit && ks.expiredStaleRatio * 100 < acceptableStale) return;
+            // ... and not more often than twice its own duration.
             if (start < lastFastCycleUs + fastDuration * 2) return;
             lastFastCycleUs = start;
         }

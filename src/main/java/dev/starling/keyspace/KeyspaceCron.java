@@ -29,7 +29,15 @@ public final class KeyspaceCron implements Runnable {
         KeyspaceCron cron = new KeyspaceCron(server);
         server.cronHooks.add(cron);
         server.commandFilters.add(cron.eviction);
+        // Redis runs the fast cycle in beforeSleep; the closest point here is the end of each input batch.
+        server.afterBatchHooks.add(cron::fastExpireCycle);
         return cron;
+    }
+
+    /** Redis's fast active expire cycle: rate-limited, and a no-op unless expired keys are piling up. */
+    void fastExpireCycle() {
+        Keyspace ks = server.keyspace;
+        if (ks.activeExpireEnabled) activeExpire.cycle(ks, ActiveExpire.FAST);
     }
 
     @Override

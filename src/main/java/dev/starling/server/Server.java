@@ -510,8 +510,12 @@ public final class Server {
 
     void afterRead(Client c) {
         reading = null;
+        for (int i = 0, n = afterBatchHooks.size(); i < n; i++) afterBatchHooks.get(i).run();
         flushClient(c);
     }
+
+    /** Work Redis does in beforeSleep, run after each client's input batch (the fast expire cycle). */
+    public final List<Runnable> afterBatchHooks = new ArrayList<>();
 
     /**
      * The client whose input batch is being processed (between channelRead and channelReadComplete).
