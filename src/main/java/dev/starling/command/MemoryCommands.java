@@ -145,7 +145,7 @@ public final class MemoryCommands {
         long total = s.usedMemory();
         long peakMem = peakAllocated(s);
         long startup = Server.BASE_MEMORY;
-        long clientsNormal = s.clientBufferBytes;
+        long clientsNormal = s.clientsMemory();
         long functionsCaches = 200;
         long overhead = startup + clientsNormal + functionsCaches;
         int nonEmpty = 0;

@@ -261,11 +261,13 @@ public final class Info {
     }
 
     private void memory(StringBuilder sb) {
-        long used = server.usedMemory();
+        // As in Redis, used_memory counts normal clients' buffers (eviction's O(1) figure does not).
+        long clients = server.clientsMemory();
+        long used = server.usedMemory() + clients;
         if (used > peakMemory) peakMemory = used;
         long rss = rssBytes();
         long startup = Server.BASE_MEMORY;
-        long overhead = startup + server.clientBufferBytes;
+        long overhead = startup + clients;
         long dataset = Math.max(0, used - overhead);
         long net = used - startup;
         long sys = totalSystemMemory();
@@ -315,7 +317,7 @@ public final class Info {
         f(sb, "mem_replication_backlog", 0);
         f(sb, "mem_total_replication_buffers", 0);
         f(sb, "mem_clients_slaves", 0);
-        f(sb, "mem_clients_normal", server.clientBufferBytes);
+        f(sb, "mem_clients_normal", clients);
         f(sb, "mem_cluster_links", 0);
         f(sb, "mem_aof_buffer", 0);
         f(sb, "mem_allocator", "libc");

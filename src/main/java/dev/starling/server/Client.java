@@ -186,13 +186,9 @@ public final class Client {
     public void addReplyError(String msg) {
         server.stats.recordError(msg);
         if (cmd != null && !server.inRejection) cmd.failedCalls++;
-        ByteBuf b = bufForError();
+        // CLIENT REPLY OFF suppresses errors too, as in Redis.
+        ByteBuf b = buf();
         if (b != null) Resp.writeError(b, msg);
-    }
-
-    /** Errors are sent even under CLIENT REPLY OFF? No: Redis suppresses them too, except to the master link. */
-    private ByteBuf bufForError() {
-        return buf();
     }
 
     public void addReplyLongLong(long v) {

@@ -705,15 +705,20 @@ public final class Server {
     public static final long BASE_MEMORY = 870_000;
 
     /**
-     * Redis's used_memory: the base, the dataset estimate kept by the keyspace, and client buffers.
-     * Deterministic (not the JVM heap), so maxmemory behaves the same run to run.
+     * Redis's used_memory: the base plus the dataset estimate kept by the keyspace. Deterministic
+     * (not the JVM heap), so maxmemory behaves the same run to run. O(1): eviction reads it before
+     * every write, so client buffers (see {@link #clientsMemory}) are not included.
      */
     public long usedMemory() {
-        return BASE_MEMORY + keyspace.datasetBytes + clientBufferBytes;
+        return BASE_MEMORY + keyspace.datasetBytes;
     }
 
-    /** Bytes held in client query and reply buffers, kept by the connection layer (approximate). */
-    public long clientBufferBytes;
+    /** Bytes in connected clients' query and reply buffers (INFO mem_clients_normal); walks the clients. */
+    public long clientsMemory() {
+        long n = 0;
+        for (Client c : clients.values()) n += c.queryBufferCapacity() + c.outputBytes();
+        return n;
+    }
 
     /** Run by CONFIG RESETSTAT, for counters kept outside Stats and the command table (latency, ...). */
     public final List<Runnable> resetStatHooks = new ArrayList<>();
