@@ -117,6 +117,19 @@ class MultiCommandsTest {
     }
 
     @Test
+    void queueTimeError_filterRejection_execAbort() {
+        try (Differential d = new Differential("--maxmemory", "1")) {
+            d.same("MULTI");
+            d.same("PING");
+            d.same("SET", "a", "1");
+            d.same("EXEC");
+            d.same("MULTI");
+            d.same("DISCARD");
+            d.same("EXISTS", "a");
+        }
+    }
+
+    @Test
     void discard_dropsQueue_ok() {
         diff.same("MULTI");
         diff.same("SET", "a", "1");
