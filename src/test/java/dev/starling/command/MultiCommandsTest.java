@@ -400,6 +400,27 @@ class MultiCommandsTest {
     }
 
     @Test
+    void exec_monitorSeesQueuedCommandsThenExec_asRedis() {
+        RespClient om = diff.starling.raw(), tm = diff.redis.raw();
+        try {
+            assertThat(om.callString("MONITOR")).isEqualTo(tm.callString("MONITOR"));
+            String[][] cmds = {{"MULTI"}, {"SET", "a", "1"}, {"GET", "a"}, {"EXEC"}};
+            for (String[] cmd : cmds) diff.same(cmd);
+            for (int i = 0; i < cmds.length; i++) {
+                assertThat(monitored(om.readReplyString())).isEqualTo(monitored(tm.readReplyString()));
+            }
+        } finally {
+            om.close();
+            tm.close();
+        }
+    }
+
+    /** A MONITOR line without its timestamp and client address. */
+    private static String monitored(String line) {
+        return line.substring(line.indexOf("] ") + 2);
+    }
+
+    @Test
     void jedis_transactionAndWatch() {
         try (Jedis j = diff.starling.jedis(); Jedis other = diff.starling.jedis()) {
             Transaction t = j.multi();
