@@ -130,6 +130,20 @@ class MultiCommandsTest {
     }
 
     @Test
+    void watch_keyEvicted_breaks() {
+        try (Differential d = new Differential("--maxmemory-policy", "allkeys-random")) {
+            d.same("SET", "a", "1");
+            d.same("WATCH", "a");
+            d.same("CONFIG", "SET", "maxmemory", "1");
+            assertThat(d.same("DBSIZE")).isEqualTo(":0\r\n");
+            d.same("CONFIG", "SET", "maxmemory", "0");
+            d.same("MULTI");
+            d.same("PING");
+            assertThat(d.same("EXEC")).isEqualTo("*-1\r\n");
+        }
+    }
+
+    @Test
     void discard_dropsQueue_ok() {
         diff.same("MULTI");
         diff.same("SET", "a", "1");
