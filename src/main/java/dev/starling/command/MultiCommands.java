@@ -76,6 +76,14 @@ public final class MultiCommands {
         final ArrayList<Command> cmds = new ArrayList<>();
         final ArrayList<byte[][]> argvs = new ArrayList<>();
         final ArrayList<WatchedKey> watched = new ArrayList<>();
+        /** Union of the queued commands' flags (CLIENT PAUSE WRITE holds an EXEC that writes). */
+        long cmdFlags;
+    }
+
+    /** True if c's queued transaction has a write or may-replicate command (Redis's mstate.cmd_flags). */
+    public static boolean queueMayReplicate(Client c) {
+        ClientState s = c.multiState;
+        return s != null && (s.cmdFlags & (Command.WRITE | Command.MAY_REPLICATE)) != 0;
     }
 
     /** A key as a hash map key (byte[] compares by identity). */
@@ -148,6 +156,7 @@ public final class MultiCommands {
             ClientState s = state(c);
             s.cmds.add(cmd);
             s.argvs.add(Arrays.copyOf(c.argv, c.argc));
+            s.cmdFlags |= cmd.flags;
             c.multiCount++;
         }
         c.addReply(Resp.QUEUED);
@@ -180,6 +189,7 @@ public final class MultiCommands {
         if (s == null) return;
         s.cmds.clear();
         s.argvs.clear();
+        s.cmdFlags = 0;
         unwatchAllKeys(c);
     }
 

@@ -144,6 +144,28 @@ class MultiCommandsTest {
     }
 
     @Test
+    void clientPauseWrite_readOnlyExecRuns_writingExecWaits() {
+        diff.same("MULTI");
+        diff.same("SET", "a", "1");
+        other("CLIENT", "PAUSE", "100000", "WRITE");
+        try {
+            byte[] exec = RespClient.encode(RespClient.args("EXEC"));
+            diff.ours().send(exec);
+            diff.theirs().send(exec);
+            assertThat(other("EXISTS", "a")).isEqualTo(":0\r\n");
+            other("CLIENT", "UNPAUSE");
+            assertThat(diff.ours().readReplyString()).isEqualTo(diff.theirs().readReplyString());
+            assertThat(other("EXISTS", "a")).isEqualTo(":1\r\n");
+            other("CLIENT", "PAUSE", "100000", "WRITE");
+            diff.same("MULTI");
+            diff.same("GET", "a");
+            diff.same("EXEC");
+        } finally {
+            other("CLIENT", "UNPAUSE");
+        }
+    }
+
+    @Test
     void discard_dropsQueue_ok() {
         diff.same("MULTI");
         diff.same("SET", "a", "1");
