@@ -166,6 +166,18 @@ class MultiCommandsTest {
     }
 
     @Test
+    void noMultiCommand_insideMulti_rejectedAndExecAborts() {
+        try (Differential d = new Differential()) {
+            d.same("MULTI");
+            d.same("SET", "a", "1");
+            d.same("SHUTDOWN", "NOSAVE");
+            d.same("EXEC");
+            d.same("EXISTS", "a");
+            d.same("SHUTDOWN", "ABORT");
+        }
+    }
+
+    @Test
     void discard_dropsQueue_ok() {
         diff.same("MULTI");
         diff.same("SET", "a", "1");
