@@ -387,10 +387,11 @@ final class ClientCommands {
         @Override
         public boolean postpone(Client c, Command cmd) {
             if (!paused || c.has(Client.REPLICA) || c.has(Client.MASTER)) return false;
-            // Redis also holds an EXEC whose queue has writes; the queue is not visible here, so
-            // every EXEC waits (conservative: a read-only transaction waits too).
+            // Redis also holds an EXEC whose queue has writes.
             if (writeOnly && !cmd.has(Command.WRITE | Command.MAY_REPLICATE)
-                    && !(c.has(Client.MULTI) && cmd.fullName.equals("exec"))) return false;
+                    && !(c.has(Client.MULTI) && cmd.fullName.equals("exec") && MultiCommands.queueMayReplicate(c))) {
+                return false;
+            }
             postponed.add(c);
             postponedArgv.add(Arrays.copyOf(c.argv, c.argc));
             c.flags |= Client.BLOCKED;

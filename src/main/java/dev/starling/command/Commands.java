@@ -20,5 +20,6 @@ public final class Commands {
         DebugCommands.register(t);
         DebugCommands.install(server);
         MemoryCommands.register(t);
+        MultiCommands.install(server);
     }
 }

@@ -275,7 +275,10 @@ final class KeyCommands {
             c.addReplyError(Errors.DB_INDEX_OUT_OF_RANGE);
             return;
         }
-        if (id1 != id2) ks.dbs[id1].swapWith(ks.dbs[id2]);
+        if (id1 != id2) {
+            ks.listener.dbsSwapping(ks.dbs[id1], ks.dbs[id2]);
+            ks.dbs[id1].swapWith(ks.dbs[id2]);
+        }
         c.addReplyOk();
     }
 
@@ -447,13 +450,17 @@ final class KeyCommands {
 
     static void flushdb(Client c) {
         if (!flushFlagsOk(c)) return;
+        c.db.ks.listener.dbFlushing(c.db);
         c.db.clear();
         c.addReplyOk();
     }
 
     static void flushall(Client c) {
         if (!flushFlagsOk(c)) return;
-        for (Db db : c.server.keyspace.dbs) db.clear();
+        for (Db db : c.server.keyspace.dbs) {
+            db.ks.listener.dbFlushing(db);
+            db.clear();
+        }
         c.addReplyOk();
     }
 
@@ -554,6 +561,7 @@ final class KeyCommands {
             return;
         }
         db.setExpire(key, when);
+        db.ks.listener.keyModified(db, key);
         c.addReply(Resp.CONE);
     }
 
@@ -601,7 +609,12 @@ final class KeyCommands {
             c.addReply(Resp.CZERO);
             return;
         }
-        c.addReply(c.db.removeExpire(c.argv[1]) ? Resp.CONE : Resp.CZERO);
+        if (c.db.removeExpire(c.argv[1])) {
+            c.db.ks.listener.keyModified(c.db, c.argv[1]);
+            c.addReply(Resp.CONE);
+        } else {
+            c.addReply(Resp.CZERO);
+        }
     }
 
     // ---------------------------------------------------------------- OBJECT

@@ -299,8 +299,9 @@ final class StringCommands {
             c.db.delete(key);
         } else if (expire != null) {
             c.db.setExpire(key, when);
-        } else if ((flags & PERSIST) != 0) {
-            c.db.removeExpire(key);
+            c.db.ks.listener.keyModified(c.db, key);
+        } else if ((flags & PERSIST) != 0 && c.db.removeExpire(key)) {
+            c.db.ks.listener.keyModified(c.db, key);
         }
     }
 

@@ -19,6 +19,12 @@ public final class Keyspace {
 
         /** A key was evicted for maxmemory (after its deletion: propagate DEL, "evicted" event). */
         default void keyEvicted(Db db, byte[] key) {}
+
+        /** db is about to be emptied (FLUSHDB, FLUSHALL): WATCH invalidation. */
+        default void dbFlushing(Db db) {}
+
+        /** a and b are about to swap contents (SWAPDB): WATCH invalidation. */
+        default void dbsSwapping(Db a, Db b) {}
     }
 
     public final Db[] dbs;

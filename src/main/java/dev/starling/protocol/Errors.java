@@ -27,6 +27,17 @@ public final class Errors {
     public static final String BIT_OFFSET = "bit offset is not an integer or out of range";
     public static final String BIT_VALUE = "bit is not an integer or out of range";
     public static final String INVALID_CURSOR = "invalid cursor";
+    public static final String MULTI_NESTED = "MULTI calls can not be nested";
+    public static final String EXEC_WITHOUT_MULTI = "EXEC without MULTI";
+    public static final String DISCARD_WITHOUT_MULTI = "DISCARD without MULTI";
+    public static final String WATCH_IN_MULTI = "WATCH inside MULTI is not allowed";
+    public static final String NOT_ALLOWED_IN_MULTI = "Command not allowed inside a transaction";
+    public static final String EXECABORT = "-EXECABORT Transaction discarded because of previous errors.";
+    /** A rejected EXEC inside MULTI: the rejection's text without its leading '-'. */
+    public static String execAbortBecause(String err) {
+        return "-EXECABORT Transaction discarded because of: " + (err.startsWith("-") ? err.substring(1) : err);
+    }
+
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";

@@ -48,6 +48,8 @@ public final class Client {
     public long lastInteractionMillis;
     /** Commands queued in MULTI (CLIENT LIST multi=). */
     public int multiCount;
+    /** Queued commands and watched keys (MultiCommands); null until the first MULTI or WATCH. */
+    public dev.starling.command.MultiCommands.ClientState multiState;
     /** Pub/sub subscription counts (CLIENT LIST sub= psub= ssub=). */
     public int subscriptions, patternSubscriptions, shardSubscriptions;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */

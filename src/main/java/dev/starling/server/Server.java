@@ -638,20 +638,22 @@ public final class Server {
 
     public QueueHook queueHook;
 
-    private void reject(Client c, Command cmd, String err) {
+    /** Rejects cmd with err (Redis's rejectCommand): counted as rejected, and flags a MULTI transaction. */
+    public void reject(Client c, Command cmd, String err) {
         if (cmd != null) cmd.rejectedCalls++;
+        if (rejectListener != null) err = rejectListener.rejected(c, cmd, err);
         inRejection = true;
         try {
             c.addReplyError(err);
         } finally {
             inRejection = false;
         }
-        if (rejectListener != null) rejectListener.rejected(c);
     }
 
     /** Told when a command is rejected (MULTI flags the transaction as failed). */
     public interface RejectListener {
-        void rejected(Client c);
+        /** Returns the error to reply with: err, or a replacement (EXEC rejected inside MULTI). */
+        String rejected(Client c, Command cmd, String err);
     }
 
     public RejectListener rejectListener;

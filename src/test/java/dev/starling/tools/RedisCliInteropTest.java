@@ -77,10 +77,12 @@ class RedisCliInteropTest {
         try {
             String prompt = "127.0.0.1:" + port() + ">"; // capture-pane trims trailing spaces
             awaitScreen(sock, prompt);
-            for (String line : new String[] {"SET cli:tty hello", "GET cli:tty", "INCR cli:ttyn"}) {
-                tmux(sock, "send-keys", "-t", "0", line, "Enter");
+            // One line at a time: keys typed while redis-cli waits for a reply can be lost.
+            String[][] steps = {{"SET cli:tty hello", "OK"}, {"GET cli:tty", "\"hello\""}, {"INCR cli:ttyn", "(integer) 1"}};
+            for (String[] step : steps) {
+                tmux(sock, "send-keys", "-t", "0", step[0], "Enter");
+                awaitScreen(sock, step[1]);
             }
-            awaitScreen(sock, "(integer) 1");
             String screen = tmux(sock, "capture-pane", "-p", "-t", "0");
             assertThat(screen).contains("127.0.0.1:" + port() + "> SET cli:tty hello")
                     .contains("OK").contains("\"hello\"").contains("(integer) 1");
