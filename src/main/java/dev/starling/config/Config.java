@@ -569,12 +569,36 @@ public final class Config {
         boolOpt(name, new String[0], flags, def, set, get);
     }
 
+    /** The value of an option no subsystem reads yet: it lives in the option itself. */
+    private static final class Cell<T> implements Consumer<T>, Supplier<T> {
+        private T value;
+
+        Cell(T value) {
+            this.value = value;
+        }
+
+        @Override
+        public void accept(T v) {
+            value = v;
+        }
+
+        @Override
+        public T get() {
+            return value;
+        }
+    }
+
+    /** Storage for a placeholder option, marking the definition as one (a live field may replace it). */
+    private <T> Cell<T> placeholder(T def) {
+        definingPlaceholder = true;
+        return new Cell<>(def);
+    }
+
     public void boolOpt(String name, String[] aliases, int flags, boolean def, Consumer<Boolean> set, Supplier<Boolean> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            boolean[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<Boolean> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<Boolean> s = set;
         Supplier<Boolean> g = get;
@@ -591,10 +615,9 @@ public final class Config {
 
     public void intOpt(String name, String[] aliases, int flags, int def, int min, int max, Consumer<Integer> set, Supplier<Integer> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            int[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<Integer> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<Integer> s = set;
         Supplier<Integer> g = get;
@@ -616,10 +639,9 @@ public final class Config {
 
     public void longOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            long[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<Long> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<Long> s = set;
         Supplier<Long> g = get;
@@ -642,10 +664,9 @@ public final class Config {
 
     public void memOpt(String name, String[] aliases, int flags, long def, long min, long max, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            long[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<Long> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<Long> s = set;
         Supplier<Long> g = get;
@@ -662,10 +683,9 @@ public final class Config {
     /** An unsigned long long memory option (maxmemory): values past Long.MAX_VALUE saturate. */
     void ullMemOpt(String name, int flags, long def, Consumer<Long> set, Supplier<Long> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            long[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<Long> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<Long> s = set;
         Supplier<Long> g = get;
@@ -717,10 +737,9 @@ public final class Config {
 
     public void enumOpt(String name, int flags, String def, String[] values, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            String[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<String> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<String> s = set;
         special(name, new String[0], flags, def, args -> {
@@ -762,10 +781,9 @@ public final class Config {
 
     public void stringOpt(String name, String[] aliases, int flags, String def, Consumer<String> set, Supplier<String> get) {
         if (set == null) {
-            definingPlaceholder = true;
-            String[] cell = {def};
-            set = v -> cell[0] = v;
-            get = () -> cell[0];
+            Cell<String> cell = placeholder(def);
+            set = cell;
+            get = cell;
         }
         Consumer<String> s = set;
         special(name, aliases, flags, def, args -> {
