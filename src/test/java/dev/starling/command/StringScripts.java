@@ -1,6 +1,5 @@
 package dev.starling.command;
 
-import dev.starling.keyspace.Db;
 import dev.starling.support.Differential;
 import dev.starling.types.ObjectEncoding;
 
@@ -74,10 +73,7 @@ final class StringScripts {
 
     /** Empties both servers (Starling directly on its executor, until FLUSHALL is merged). */
     static void reset(Differential diff) {
-        diff.theirs().call("FLUSHALL".getBytes());
-        diff.starling.onExecutor(() -> {
-            for (Db db : diff.starling.server.keyspace.dbs) db.clear();
-        });
+        diff.flushAll();
     }
 
     /** redis-cli style splitting. */
