@@ -733,6 +733,23 @@ public final class Server {
     public final Map<String, java.util.function.Supplier<Object>> infoFields = new java.util.HashMap<>();
     public final Map<String, java.util.function.Consumer<StringBuilder>> infoSections = new java.util.HashMap<>();
 
+    /** Publishes keyspace notifications; installed by the pub/sub subsystem. */
+    public interface KeyspaceEvents {
+        void publish(int type, String event, byte[] key, int dbid);
+    }
+
+    public KeyspaceEvents keyspaceEvents = (type, event, key, dbid) -> {};
+
+    /**
+     * Redis's notifyKeyspaceEvent: commands call it after each change with the event class
+     * ({@code Config.NOTIFY_*}) and Redis's event name. Costs one test while notify-keyspace-events
+     * does not select the class (the default).
+     */
+    public void notifyKeyspaceEvent(int type, String event, byte[] key, int dbid) {
+        if ((config.notifyKeyspaceEvents & type) == 0) return;
+        keyspaceEvents.publish(type, event, key, dbid);
+    }
+
     /** Writes since the last save (Redis's server.dirty; INFO rdb_changes_since_last_save). */
     public long dirty;
 
