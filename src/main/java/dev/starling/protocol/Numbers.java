@@ -86,10 +86,24 @@ public final class Numbers {
                     ? Double.parseDouble(l.contains("p") ? l : l + "p0")
                     : Double.parseDouble(l);
             if (l.endsWith("d") || l.endsWith("f")) return Double.NaN; // Java accepts these suffixes, C does not
+            // strtod's ERANGE: Redis rejects a finite text that overflows, or underflows to zero.
+            if (Double.isInfinite(d) || (d == 0 && hasNonZeroMantissa(l))) return Double.NaN;
             return d;
         } catch (NumberFormatException e) {
             return Double.NaN;
         }
+    }
+
+    /** True if the mantissa (before the exponent) of a decimal or hex float text has a non-zero digit. */
+    private static boolean hasNonZeroMantissa(String l) {
+        boolean hex = l.contains("x");
+        int start = hex ? l.indexOf('x') + 1 : 0;
+        for (int i = start; i < l.length(); i++) {
+            char c = l.charAt(i);
+            if (hex ? c == 'p' : c == 'e') break;
+            if ((c >= '1' && c <= '9') || (hex && c >= 'a' && c <= 'f')) return true;
+        }
+        return false;
     }
 
     private static boolean isSpace(byte c) {

@@ -1,0 +1,441 @@
+package dev.starling.types;
+
+import dev.starling.keyspace.Dict;
+import dev.starling.keyspace.DictEntry;
+import dev.starling.keyspace.MemorySize;
+
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Redis's zset skiplist (t_zset.c zsl*): Pugh's skiplist ordered by (score, member), with a span
+ * per forward pointer so rank queries are O(log n), and a backward pointer at level 0 for reverse
+ * walks.
+ *
+ * <h2>Layout</h2>
+ * A node is also the member's entry in the zset's {@link Dict} ({@link Node} extends
+ * {@link DictEntry}), so a member costs one object plus its bytes, where Redis has a skiplist node,
+ * an sds and a dict entry. Level 0 is held inline ({@code next0}); its span is always 1 (0 at the
+ * tail), so it is not stored. Levels 1..level-1 live in two small arrays, allocated only for the
+ * quarter of nodes that have them.
+ *
+ * <h2>Invariants</h2> (checked by {@link #validate})
+ * <ul>
+ * <li>Level 0 is sorted strictly by (score, member bytes unsigned), with backward links and tail.</li>
+ * <li>span(x, i) = rank(forward(x, i)) - rank(x), or length - rank(x) when forward is null
+ *     (the header has rank 0), for every level below {@code level}.</li>
+ * <li>Header forward pointers at levels {@code >= level} are null.</li>
+ * </ul>
+ */
+public final class ZSkiplist {
+    /** Redis's ZSKIPLIST_MAXLEVEL. */
+    public static final int MAXLEVEL = 32;
+    /** Heap bytes of a node without its member and level arrays (object header, 8 fields). */
+    static final long NODE_BYTES = 48;
+
+    /** One member: its dict entry (key = member bytes) and its skiplist node. */
+    public static final class Node extends DictEntry {
+        public double score;
+        Node backward;
+        Node next0;
+        /** Forward pointers and spans of levels 1..level-1; null for a level-1 node. */
+        Node[] up;
+        int[] upSpan;
+
+        public Node(byte[] key, int hash) {
+            super(key, hash);
+        }
+
+        /** The next node in order, or null at the tail. */
+        public Node next() {
+            return next0;
+        }
+
+        /** The previous node in order, or null at the head. */
+        public Node prev() {
+            return backward;
+        }
+
+        public int level() {
+            return up == null ? 1 : up.length + 1;
+        }
+
+        void setLevel(int level) {
+            if (level > 1) {
+                up = new Node[level - 1];
+                upSpan = new int[level - 1];
+            }
+        }
+    }
+
+    private final Node header = new Node(null, 0);
+    private Node tail;
+    private int length;
+    private int level = 1;
+    /** Heap bytes of the nodes, members and level arrays (kept as nodes come and go). */
+    long nodeBytes;
+
+    public ZSkiplist() {
+        header.setLevel(MAXLEVEL);
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** The first node (lowest score), or null if empty. */
+    public Node first() {
+        return header.next0;
+    }
+
+    /** The last node (highest score), or null if empty. */
+    public Node last() {
+        return tail;
+    }
+
+    // ---------------------------------------------------------------- level access
+
+    private static Node fwd(Node x, int i) {
+        return i == 0 ? x.next0 : x.up[i - 1];
+    }
+
+    private static void setFwd(Node x, int i, Node v) {
+        if (i == 0) x.next0 = v;
+        else x.up[i - 1] = v;
+    }
+
+    private static int span(Node x, int i) {
+        if (i == 0) return x.next0 != null ? 1 : 0;
+        return x.upSpan[i - 1];
+    }
+
+    /** Level-0 spans are implicit, so writes to them are dropped. */
+    private static void setSpan(Node x, int i, int v) {
+        if (i != 0) x.upSpan[i - 1] = v;
+    }
+
+    /** sdscmp: unsigned bytes, then length. */
+    public static int compare(byte[] a, byte[] b) {
+        return Arrays.compareUnsigned(a, b);
+    }
+
+    /** True if node f sorts before (score, ele). */
+    private static boolean before(Node f, double score, byte[] ele) {
+        return f.score < score || (f.score == score && compare(f.key, ele) < 0);
+    }
+
+    /** zslRandomLevel: each further level with probability 1/4 (ZSKIPLIST_P). */
+    static int randomLevel() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        int level = 1;
+        while ((r.nextInt() & 0xFFFF) < (int) (0.25 * 0xFFFF)) level++;
+        return Math.min(level, MAXLEVEL);
+    }
+
+    static long bytesOf(Node x) {
+        long b = NODE_BYTES + MemorySize.ofArray(x.key.length);
+        if (x.up != null) b += 2 * MemorySize.ofArray(4 * x.up.length);
+        return b;
+    }
+
+    // ---------------------------------------------------------------- insert / delete
+
+    /** Gives x (a fresh node with its member and score set) a random level and links it in: zslInsert. */
+    public void insertNew(Node x) {
+        x.setLevel(randomLevel());
+        nodeBytes += bytesOf(x);
+        insert(x);
+    }
+
+    /** Links x, whose level arrays exist, at the place of (x.score, x.key). */
+    private void insert(Node x) {
+        Node[] update = new Node[MAXLEVEL];
+        int[] rank = new int[MAXLEVEL];
+        double score = x.score;
+        byte[] ele = x.key;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            rank[i] = i == level - 1 ? 0 : rank[i + 1];
+            Node f;
+            while ((f = fwd(p, i)) != null && before(f, score, ele)) {
+                rank[i] += span(p, i);
+                p = f;
+            }
+            update[i] = p;
+        }
+        int lvl = x.level();
+        if (lvl > level) {
+            for (int i = level; i < lvl; i++) {
+                rank[i] = 0;
+                update[i] = header;
+                setSpan(header, i, length);
+            }
+            level = lvl;
+        }
+        for (int i = 0; i < lvl; i++) {
+            Node u = update[i];
+            setFwd(x, i, fwd(u, i));
+            setFwd(u, i, x);
+            setSpan(x, i, span(u, i) - (rank[0] - rank[i]));
+            setSpan(u, i, (rank[0] - rank[i]) + 1);
+        }
+        for (int i = lvl; i < level; i++) setSpan(update[i], i, span(update[i], i) + 1);
+        x.backward = update[0] == header ? null : update[0];
+        if (x.next0 != null) x.next0.backward = x;
+        else tail = x;
+        length++;
+    }
+
+    /** zslDeleteNode: unlinks x given the rightmost node before it at every level. */
+    private void deleteNode(Node x, Node[] update) {
+        for (int i = 0; i < level; i++) {
+            Node u = update[i];
+            if (fwd(u, i) == x) {
+                setSpan(u, i, span(u, i) + span(x, i) - 1);
+                setFwd(u, i, fwd(x, i));
+            } else {
+                setSpan(u, i, span(u, i) - 1);
+            }
+        }
+        if (x.next0 != null) x.next0.backward = x.backward;
+        else tail = x.backward;
+        while (level > 1 && fwd(header, level - 1) == null) level--;
+        length--;
+    }
+
+    /** Fills update with the rightmost node before (score, ele) at every level; returns the level-0 one. */
+    private Node findUpdate(double score, byte[] ele, Node[] update) {
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && before(f, score, ele)) p = f;
+            update[i] = p;
+        }
+        return p;
+    }
+
+    /** zslDelete: unlinks node x (found by its score and member). The caller removes it from the dict. */
+    public void delete(Node x) {
+        Node[] update = new Node[MAXLEVEL];
+        Node p = findUpdate(x.score, x.key, update);
+        if (p.next0 != x) throw new IllegalStateException("skiplist node not found");
+        deleteNode(x, update);
+        nodeBytes -= bytesOf(x);
+    }
+
+    /**
+     * zslUpdateScore: moves x to newscore. The node stays in place when its neighbours' scores
+     * allow it; otherwise it is unlinked and relinked (keeping its level, which is as random as a
+     * fresh one).
+     */
+    public void updateScore(Node x, double newscore) {
+        if ((x.backward == null || x.backward.score < newscore) && (x.next0 == null || x.next0.score > newscore)) {
+            x.score = newscore;
+            return;
+        }
+        Node[] update = new Node[MAXLEVEL];
+        findUpdate(x.score, x.key, update);
+        deleteNode(x, update);
+        x.score = newscore;
+        insert(x);
+    }
+
+    // ---------------------------------------------------------------- rank
+
+    /** zslGetRank: the 1-based rank of (score, ele), or 0 if absent. */
+    public long getRank(double score, byte[] ele) {
+        long rank = 0;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && (f.score < score || (f.score == score && compare(f.key, ele) <= 0))) {
+                rank += span(p, i);
+                p = f;
+            }
+            if (p != header && p.score == score && Arrays.equals(p.key, ele)) return rank;
+        }
+        return 0;
+    }
+
+    /** zslGetElementByRank: the node at 1-based rank, or null. */
+    public Node getElementByRank(long rank) {
+        long traversed = 0;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && traversed + span(p, i) <= rank) {
+                traversed += span(p, i);
+                p = f;
+            }
+            if (traversed == rank) return p == header ? null : p;
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- score ranges
+
+    /** zslIsInRange: true if some part of the skiplist can be in range. */
+    public boolean isInRange(ZSet.RangeSpec range) {
+        if (range.isEmpty()) return false;
+        if (tail == null || !range.gteMin(tail.score)) return false;
+        Node x = header.next0;
+        return x != null && range.lteMax(x.score);
+    }
+
+    /** zslFirstInRange: the first node in range, or null. */
+    public Node firstInRange(ZSet.RangeSpec range) {
+        if (!isInRange(range)) return null;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && !range.gteMin(f.score)) p = f;
+        }
+        Node x = p.next0;
+        return range.lteMax(x.score) ? x : null;
+    }
+
+    /** zslLastInRange: the last node in range, or null. */
+    public Node lastInRange(ZSet.RangeSpec range) {
+        if (!isInRange(range)) return null;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && range.lteMax(f.score)) p = f;
+        }
+        return range.gteMin(p.score) ? p : null;
+    }
+
+    // ---------------------------------------------------------------- lex ranges
+
+    /** zslIsInLexRange. */
+    public boolean isInLexRange(ZSet.LexRangeSpec range) {
+        if (range.isEmpty()) return false;
+        if (tail == null || !range.gteMin(tail.key)) return false;
+        Node x = header.next0;
+        return x != null && range.lteMax(x.key);
+    }
+
+    /** zslFirstInLexRange. */
+    public Node firstInLexRange(ZSet.LexRangeSpec range) {
+        if (!isInLexRange(range)) return null;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && !range.gteMin(f.key)) p = f;
+        }
+        Node x = p.next0;
+        return range.lteMax(x.key) ? x : null;
+    }
+
+    /** zslLastInLexRange. */
+    public Node lastInLexRange(ZSet.LexRangeSpec range) {
+        if (!isInLexRange(range)) return null;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && range.lteMax(f.key)) p = f;
+        }
+        return range.gteMin(p.key) ? p : null;
+    }
+
+    // ---------------------------------------------------------------- range deletion
+
+    /** Unlinks the run starting at x while test holds, removing each node from dict too. */
+    private long deleteRun(Node x, Node[] update, Dict<Node> dict, ZSet.RangeSpec range, ZSet.LexRangeSpec lex, long maxCount) {
+        long removed = 0;
+        while (x != null && removed < maxCount
+                && (range != null ? range.lteMax(x.score) : lex == null || lex.lteMax(x.key))) {
+            Node next = x.next0;
+            deleteNode(x, update);
+            dict.remove(x.key);
+            nodeBytes -= bytesOf(x);
+            removed++;
+            x = next;
+        }
+        return removed;
+    }
+
+    /** zslDeleteRangeByScore: removes every node in range (from dict too); returns how many. */
+    public long deleteRangeByScore(ZSet.RangeSpec range, Dict<Node> dict) {
+        Node[] update = new Node[MAXLEVEL];
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && !range.gteMin(f.score)) p = f;
+            update[i] = p;
+        }
+        return deleteRun(p.next0, update, dict, range, null, Long.MAX_VALUE);
+    }
+
+    /** zslDeleteRangeByLex. */
+    public long deleteRangeByLex(ZSet.LexRangeSpec range, Dict<Node> dict) {
+        Node[] update = new Node[MAXLEVEL];
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && !range.gteMin(f.key)) p = f;
+            update[i] = p;
+        }
+        return deleteRun(p.next0, update, dict, null, range, Long.MAX_VALUE);
+    }
+
+    /** zslDeleteRangeByRank: removes 1-based ranks start..end inclusive. */
+    public long deleteRangeByRank(long start, long end, Dict<Node> dict) {
+        Node[] update = new Node[MAXLEVEL];
+        long traversed = 0;
+        Node p = header;
+        for (int i = level - 1; i >= 0; i--) {
+            Node f;
+            while ((f = fwd(p, i)) != null && traversed + span(p, i) < start) {
+                traversed += span(p, i);
+                p = f;
+            }
+            update[i] = p;
+        }
+        return deleteRun(p.next0, update, dict, null, null, end - start + 1);
+    }
+
+    // ---------------------------------------------------------------- invariants
+
+    /** Checks the invariants above against dict; returns what is wrong, or null. */
+    public String validate(Dict<Node> dict) {
+        if (level < 1 || level > MAXLEVEL) return "bad level " + level;
+        for (int i = level; i < MAXLEVEL; i++) if (fwd(header, i) != null) return "header level " + i + " above list level";
+        // Ranks by walking level 0.
+        java.util.IdentityHashMap<Node, Integer> ranks = new java.util.IdentityHashMap<>();
+        ranks.put(header, 0);
+        Node prev = null;
+        int n = 0;
+        long bytes = 0;
+        int maxLevel = 1;
+        for (Node x = header.next0; x != null; x = x.next0) {
+            n++;
+            ranks.put(x, n);
+            if (Double.isNaN(x.score)) return "NaN score";
+            if (x.backward != prev) return "bad backward link at rank " + n;
+            if (prev != null && !before(prev, x.score, x.key)) return "out of order at rank " + n;
+            if (dict.get(x.key) != x) return "node at rank " + n + " is not the dict's entry";
+            if (x.level() > level) return "node level above list level";
+            maxLevel = Math.max(maxLevel, x.level());
+            bytes += bytesOf(x);
+            prev = x;
+        }
+        if (tail != prev) return "bad tail";
+        if (n != length) return "length " + length + " but " + n + " nodes";
+        if (dict.size() != length) return "dict has " + dict.size() + " entries for " + length + " nodes";
+        if (bytes != nodeBytes) return "nodeBytes " + nodeBytes + " but recount gives " + bytes;
+        if (level > 1 && maxLevel != level) return "level " + level + " but highest node level " + maxLevel;
+        for (int i = 1; i < level; i++) {
+            Node p = header;
+            while (true) {
+                Node f = fwd(p, i);
+                int expected = f == null ? length - ranks.get(p) : ranks.get(f) - ranks.get(p);
+                if (span(p, i) != expected) return "span at level " + i + " rank " + ranks.get(p) + " is " + span(p, i) + ", expected " + expected;
+                if (f == null) break;
+                if (f.level() <= i) return "node linked above its level";
+                p = f;
+            }
+        }
+        return null;
+    }
+}
