@@ -72,6 +72,10 @@ final class ZSetCommands {
         t.bind("zpopmax", ZSetCommands::zpopmax);
         t.bind("zmpop", ZSetCommands::zmpop);
         t.bind("zrandmember", ZSetCommands::zrandmember);
+        for (String name : new String[] {"zadd", "zincrby", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex",
+                "zunionstore", "zinterstore", "zdiffstore", "zrangestore", "zpopmin", "zpopmax", "zmpop"}) {
+            t.find(name).countsDirty = true;
+        }
     }
 
     private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");

@@ -1,0 +1,357 @@
+package dev.starling.command;
+
+import dev.starling.support.Differential;
+import dev.starling.support.RespClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Sorted set behaviour beyond single replies, against redis-server 7.0: where the encoding
+ * converts (and converts back for store results), server.dirty per command, WATCH, and the
+ * keyspace notifications each command fires.
+ */
+class ZSetCommandsDifferentialTest {
+    static Differential diff;
+
+    @BeforeAll
+    static void start() {
+        diff = new Differential("--enable-debug-command", "yes");
+    }
+
+    @AfterAll
+    static void stop() {
+        diff.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        diff.flushAll();
+    }
+
+    @AfterEach
+    void checkInvariants() {
+        assertThat(ZSetTestSupport.validate(diff.starling)).isNull();
+        diff.protocol(2);
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
+    }
+
+    /** ZADD key with n members m0..m(n-1) scored by index, in one command. */
+    static void zaddMany(String key, int n, int from) {
+        List<String> a = new ArrayList<>(List.of("ZADD", key));
+        for (int i = from; i < from + n; i++) {
+            a.add(Integer.toString(i));
+            a.add("m" + i);
+        }
+        diff.same(a.toArray(new String[0]));
+    }
+
+    void sameEncodingAndDigest(String key) {
+        diff.same("OBJECT", "ENCODING", key);
+        diff.same("DEBUG", "DIGEST-VALUE", key);
+    }
+
+    // ---------------------------------------------------------------- encodings
+
+    @Test
+    void zadd_atEntriesLimit_convertsExactlyWhereRedisDoes() {
+        zaddMany("z", 128, 0);
+        assertThat(diff.same("OBJECT", "ENCODING", "z")).contains("listpack");
+        zaddMany("z", 1, 128);
+        assertThat(diff.same("OBJECT", "ENCODING", "z")).contains("skiplist");
+        sameEncodingAndDigest("z");
+        // One command creating more than the limit.
+        zaddMany("big", 200, 0);
+        sameEncodingAndDigest("big");
+        // Removing members does not convert back.
+        diff.same("ZREMRANGEBYRANK", "big", "0", "195");
+        sameEncodingAndDigest("big");
+        diff.same("ZRANGE", "big", "0", "-1", "WITHSCORES");
+    }
+
+    @Test
+    void zadd_memberLongerThanValueLimit_convertsOnCreationAndLater() {
+        String m64 = "x".repeat(64), m65 = "y".repeat(65);
+        diff.same("ZADD", "a", "1", m64);
+        assertThat(diff.same("OBJECT", "ENCODING", "a")).contains("listpack");
+        diff.same("ZADD", "a", "2", m65);
+        assertThat(diff.same("OBJECT", "ENCODING", "a")).contains("skiplist");
+        // Creation looks at the first member only; a later long one converts on insert.
+        diff.same("ZADD", "b", "1", m65, "2", "short");
+        sameEncodingAndDigest("b");
+        diff.same("ZADD", "c", "1", "short", "2", m65);
+        sameEncodingAndDigest("c");
+        diff.same("ZINCRBY", "d", "1", m65);
+        sameEncodingAndDigest("d");
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "0");
+        diff.same("ZADD", "e", "1", "a");
+        sameEncodingAndDigest("e");
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "0");
+        diff.same("ZADD", "f", "1", "a");
+        sameEncodingAndDigest("f");
+        diff.same("ZADD", "g", "1", "");
+        sameEncodingAndDigest("g");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"})
+    void storeResults_smallEnough_convertBackToListpack(String op) {
+        zaddMany("big1", 200, 0);
+        zaddMany("big2", 195, 5);
+        String weights = op.equals("ZDIFFSTORE") ? null : "WEIGHTS";
+        // Large result: stays skiplist.
+        diff.same(op, "dst", "2", "big1", "big2");
+        sameEncodingAndDigest("dst");
+        diff.same("ZRANGE", "dst", "0", "-1", "WITHSCORES");
+        // Small result from skiplist inputs: converted back to listpack.
+        zaddMany("few", 10, 190);
+        diff.same(op, "dst", "2", "few", "big1");
+        sameEncodingAndDigest("dst");
+        diff.same(op, "dst", "2", "big1", "few");
+        sameEncodingAndDigest("dst");
+        if (weights != null) {
+            diff.same(op, "dst", "2", "few", "big2", weights, "2", "0.5");
+            sameEncodingAndDigest("dst");
+        }
+        // A long member keeps the result a skiplist.
+        diff.same("ZADD", "few", "1", "z".repeat(65));
+        diff.same(op, "dst", "2", "few", "nokey");
+        sameEncodingAndDigest("dst");
+        // ZDIFF's second algorithm (few removals from a big first input).
+        diff.same(op, "dst", "3", "big1", "few", "nokey");
+        sameEncodingAndDigest("dst");
+        diff.same("ZRANGE", "dst", "0", "-1", "WITHSCORES");
+    }
+
+    @Test
+    void zrangestore_sizesTheDestinationAsRedis() {
+        zaddMany("big", 300, 0);
+        // By rank, the destination is created for the range length.
+        diff.same("ZRANGESTORE", "d1", "big", "0", "127");
+        sameEncodingAndDigest("d1");
+        diff.same("ZRANGESTORE", "d2", "big", "0", "128");
+        sameEncodingAndDigest("d2");
+        diff.same("ZRANGESTORE", "d3", "big", "10", "19", "REV");
+        sameEncodingAndDigest("d3");
+        // By score or lex it starts as a listpack and converts while filling.
+        diff.same("ZRANGESTORE", "d4", "big", "0", "127", "BYSCORE");
+        sameEncodingAndDigest("d4");
+        diff.same("ZRANGESTORE", "d5", "big", "0", "128", "BYSCORE");
+        sameEncodingAndDigest("d5");
+        diff.same("ZRANGESTORE", "d6", "big", "(5", "+inf", "BYSCORE", "LIMIT", "0", "20");
+        sameEncodingAndDigest("d6");
+        diff.same("ZADD", "lex", "0", "a", "0", "b", "0", "c");
+        diff.same("ZRANGESTORE", "d7", "lex", "[b", "+", "BYLEX");
+        sameEncodingAndDigest("d7");
+        diff.same("ZADD", "long", "1", "q".repeat(70), "2", "short");
+        diff.same("ZRANGESTORE", "d8", "long", "0", "-1");
+        sameEncodingAndDigest("d8");
+        diff.same("ZRANGESTORE", "d9", "long", "1", "1");
+        sameEncodingAndDigest("d9");
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "0");
+        diff.same("ZRANGESTORE", "d10", "long", "1", "1");
+        sameEncodingAndDigest("d10");
+        diff.same("ZRANGESTORE", "d11", "long", "-inf", "+inf", "BYSCORE");
+        sameEncodingAndDigest("d11");
+    }
+
+    @Test
+    void copy_bothEncodings_independentCopies() {
+        zaddMany("s", 200, 0);
+        diff.same("ZADD", "l", "1.5", "a", "2", "b");
+        diff.same("COPY", "s", "s2");
+        diff.same("COPY", "l", "l2");
+        sameEncodingAndDigest("s2");
+        sameEncodingAndDigest("l2");
+        diff.same("ZADD", "s2", "1000", "new");
+        diff.same("ZREM", "l2", "a");
+        diff.same("ZCARD", "s");
+        diff.same("ZRANGE", "l", "0", "-1", "WITHSCORES");
+        diff.same("ZRANGE", "s2", "-3", "-1", "WITHSCORES");
+        diff.same("DEBUG", "DIGEST");
+    }
+
+    @Test
+    void scoresStoredAsRedisStoresThem_sameDigestsInBothEncodings() {
+        String[] scores = {"0", "-0", "1", "-1", "0.1", "1e17", "1e16", "4611686018427387904", "4611686018427387905", "-4611686018427387904",
+                "9.2233720368547758e18", "1.5e300", "-2.5e-7", "inf", "-inf", "4.9e-324", "123456789.125", "0x10", "1e15", "-1e15"};
+        for (int i = 0; i < scores.length; i++) {
+            diff.same("ZADD", "lp", scores[i], "m" + i);
+            diff.same("ZADD", "sl", scores[i], "m" + i);
+        }
+        zaddMany("sl", 130, 1000);
+        diff.same("ZREMRANGEBYRANK", "sl", "0", "-1"); // empty: deleted
+        for (int i = 0; i < scores.length; i++) diff.same("ZADD", "sl", scores[i], "m" + i);
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "0");
+        diff.same("ZUNIONSTORE", "sl2", "1", "lp");
+        sameEncodingAndDigest("lp");
+        sameEncodingAndDigest("sl2");
+        diff.same("ZRANGE", "lp", "0", "-1", "WITHSCORES");
+        diff.same("ZRANGE", "sl2", "0", "-1", "WITHSCORES");
+        diff.same("ZSCAN", "lp", "0");
+        diff.same("ZINCRBY", "lp", "0.5", "m5");
+        diff.same("ZINCRBY", "sl2", "0.5", "m5");
+        sameEncodingAndDigest("lp");
+        sameEncodingAndDigest("sl2");
+    }
+
+    @Test
+    void zscan_skiplist_returnsEveryMemberWithRedisScoreText() {
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "0");
+        diff.same("ZADD", "z", "0.1", "a", "1e17", "b", "inf", "c", "-0", "d", "3", "e");
+        // A zset with at most COUNT members in a small table comes back whole.
+        assertThat(sortedPairs(diff.ours().call(RespClient.args("ZSCAN", "z", "0"))))
+                .isEqualTo(sortedPairs(diff.theirs().call(RespClient.args("ZSCAN", "z", "0"))));
+        zaddMany("big", 1000, 0);
+        // The full iteration returns each member once (no rehash in between) with Redis's score text.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long cursor = 0;
+        int calls = 0;
+        do {
+            String reply = new String(diff.ours().call(RespClient.args("ZSCAN", "big", Long.toString(cursor), "COUNT", "50")), StandardCharsets.ISO_8859_1);
+            List<String> parts = scanParts(reply);
+            cursor = Long.parseLong(parts.get(0));
+            for (int i = 1; i < parts.size(); i += 2) {
+                assertThat(seen.add(parts.get(i))).isTrue();
+                assertThat(parts.get(i + 1)).isEqualTo(parts.get(i).substring(1));
+            }
+            calls++;
+        } while (cursor != 0);
+        assertThat(seen).hasSize(1000);
+        assertThat(calls).isGreaterThan(5);
+        String reply = new String(diff.ours().call(RespClient.args("ZSCAN", "big", "0", "MATCH", "m99*", "COUNT", "2000")), StandardCharsets.ISO_8859_1);
+        assertThat(scanParts(reply)).hasSize(1 + 2 * 11);
+    }
+
+    /** The cursor, then the member/score pairs of a ZSCAN reply sorted. */
+    static List<String> sortedPairs(byte[] reply) {
+        List<String> parts = scanParts(new String(reply, StandardCharsets.ISO_8859_1));
+        List<String> pairs = new ArrayList<>();
+        for (int i = 1; i < parts.size(); i += 2) pairs.add(parts.get(i) + " " + parts.get(i + 1));
+        Collections.sort(pairs);
+        pairs.add(0, parts.get(0));
+        return pairs;
+    }
+
+    /** The cursor and the elements of a ZSCAN reply. */
+    static List<String> scanParts(String reply) {
+        List<String> out = new ArrayList<>();
+        String[] lines = reply.split("\r\n");
+        out.add(lines[2]);
+        for (int i = 4; i < lines.length; i += 2) out.add(lines[i + 1]);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- dirty
+
+    static long dirty(RespClient c) {
+        String info = c.callString("INFO", "persistence");
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("rdb_changes_since_last_save:")) return Long.parseLong(line.substring(line.indexOf(':') + 1));
+        }
+        throw new IllegalStateException(info);
+    }
+
+    @Test
+    void dirty_countsChangesAsRedis() {
+        String[][] commands = {
+            {"ZADD", "z", "1", "a", "2", "b", "3", "c"}, {"ZADD", "z", "1", "a"}, {"ZADD", "z", "CH", "5", "a", "6", "d"},
+            {"ZADD", "z", "NX", "9", "a"}, {"ZADD", "z", "INCR", "1", "a"}, {"ZINCRBY", "z", "0", "a"}, {"ZADD", "z", "1", "x", "nan", "y"},
+            {"ZADD", "z", "INCR", "-inf", "a"}, {"ZADD", "i", "inf", "a"}, {"ZADD", "i", "INCR", "-inf", "a"},
+            {"ZREM", "z", "a", "b", "nosuch"}, {"ZREM", "z", "nosuch"}, {"ZADD", "z", "1", "a", "2", "b", "3", "e", "4", "f"},
+            {"ZREMRANGEBYRANK", "z", "0", "1"}, {"ZREMRANGEBYSCORE", "z", "100", "200"}, {"ZREMRANGEBYSCORE", "z", "-inf", "3"},
+            {"ZADD", "l", "0", "a", "0", "b", "0", "c"}, {"ZREMRANGEBYLEX", "l", "[a", "[b"}, {"ZPOPMIN", "z"}, {"ZPOPMAX", "z", "10"},
+            {"ZPOPMIN", "nokey", "3"}, {"ZADD", "m", "1", "a", "2", "b", "3", "c"}, {"ZMPOP", "1", "m", "MIN", "COUNT", "2"},
+            {"ZADD", "u", "1", "a"}, {"ZUNIONSTORE", "dst", "2", "u", "m"}, {"ZINTERSTORE", "dst", "2", "u", "m"},
+            {"ZINTERSTORE", "dst", "2", "u", "m"}, {"ZDIFFSTORE", "dst", "1", "u"}, {"ZRANGESTORE", "dst2", "u", "0", "-1"},
+            {"ZRANGESTORE", "dst2", "u", "5", "6"}, {"ZRANGESTORE", "dst2", "u", "5", "6"}, {"ZRANGE", "u", "0", "-1"},
+        };
+        for (String[] cmd : commands) {
+            long theirs = dirty(diff.theirs()), ours = dirty(diff.ours());
+            diff.same(cmd);
+            assertThat(dirty(diff.ours()) - ours).as(String.join(" ", cmd)).isEqualTo(dirty(diff.theirs()) - theirs);
+        }
+    }
+
+    // ---------------------------------------------------------------- WATCH
+
+    @Test
+    void watch_changedOnlyWhenRedisSignalsTheKey() {
+        String[][] cases = {
+            {"ZADD", "w", "1", "a"}, {"ZADD", "w", "NX", "5", "a"}, {"ZADD", "w", "XX", "1", "a"}, {"ZADD", "w", "2", "a"},
+            {"ZINCRBY", "w", "0", "a"}, {"ZINCRBY", "w", "1", "a"}, {"ZREM", "w", "nosuch"}, {"ZREM", "w", "a"},
+            {"ZREMRANGEBYSCORE", "w", "100", "200"}, {"ZPOPMIN", "w"}, {"ZPOPMIN", "w", "0"}, {"ZUNIONSTORE", "w", "1", "nokey"},
+            {"ZRANGESTORE", "w", "nokey", "0", "-1"}, {"ZUNIONSTORE", "w", "1", "src"}, {"ZRANGESTORE", "w", "src", "0", "0"},
+            {"ZINTERSTORE", "w", "2", "src", "nokey"},
+        };
+        diff.same("ZADD", "w", "1", "a", "2", "b");
+        diff.same("ZADD", "src", "1", "s");
+        try (RespClient ours2 = diff.starling.raw(); RespClient theirs2 = diff.redis.raw()) {
+            for (String[] cmd : cases) {
+                diff.same("WATCH", "w");
+                byte[][] a = RespClient.args(cmd);
+                assertThat(new String(ours2.call(a), StandardCharsets.ISO_8859_1)).isEqualTo(new String(theirs2.call(a), StandardCharsets.ISO_8859_1));
+                diff.same("MULTI");
+                diff.same("PING");
+                diff.same("EXEC");
+                diff.same("ZADD", "w", "1", "a", "2", "b");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- notifications
+
+    @Test
+    void keyspaceEvents_sameEventsInSameOrder() {
+        List<String> ours = Collections.synchronizedList(new ArrayList<>());
+        diff.starling.onExecutor(() -> diff.starling.server.keyspaceEvents = (type, event, key, dbid) -> {
+            String k = new String(key, StandardCharsets.ISO_8859_1);
+            if (!k.equals("end")) ours.add(event + " " + k);
+        });
+        diff.same("CONFIG", "SET", "notify-keyspace-events", "Kgz$");
+        List<String> theirs = new ArrayList<>();
+        try (RespClient sub = diff.redis.raw()) {
+            sub.call(RespClient.args("PSUBSCRIBE", "__keyspace@0__:*"));
+            String[][] commands = {
+                {"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"}, {"ZADD", "z", "NX", "1", "a"}, {"ZADD", "z", "INCR", "1", "a"},
+                {"ZINCRBY", "z", "1", "a"}, {"ZADD", "z", "1", "x", "nan", "y"}, {"ZREM", "z", "nosuch"}, {"ZREM", "z", "x"},
+                {"ZREMRANGEBYRANK", "z", "0", "0"}, {"ZREMRANGEBYSCORE", "z", "100", "200"}, {"ZREMRANGEBYSCORE", "z", "3", "3"},
+                {"ZADD", "l", "0", "a", "0", "b"}, {"ZREMRANGEBYLEX", "l", "[a", "[a"}, {"ZREMRANGEBYLEX", "l", "-", "+"},
+                {"ZPOPMIN", "z"}, {"ZPOPMAX", "z", "5"}, {"ZPOPMIN", "z"}, {"ZADD", "m", "1", "a", "2", "b"},
+                {"ZMPOP", "1", "m", "MAX"}, {"ZMPOP", "1", "m", "MIN", "COUNT", "5"}, {"ZADD", "u", "1", "a"},
+                {"ZUNIONSTORE", "dst", "1", "u"}, {"ZINTERSTORE", "dst", "1", "u"}, {"ZDIFFSTORE", "dst", "1", "u"},
+                {"ZRANGESTORE", "dst", "u", "0", "0"}, {"ZRANGESTORE", "dst", "u", "5", "6"}, {"ZUNIONSTORE", "dst", "1", "nokey"},
+                {"ZADD", "dst", "1", "a"}, {"ZINTERSTORE", "dst", "2", "u", "nokey"}, {"ZREM", "u", "a"},
+                {"ZADD", "r", "1", "a", "2", "b"}, {"ZREMRANGEBYRANK", "r", "0", "-1"}, {"DEL", "nokey"},
+            };
+            for (String[] cmd : commands) diff.same(cmd);
+            diff.same("SET", "end", "1");
+            // Redis delivers the events to the subscriber in order; read until the marker.
+            while (true) {
+                String msg = sub.readReplyString();
+                String[] lines = msg.split("\r\n");
+                String key = lines[lines.length - 3].substring("__keyspace@0__:".length());
+                String event = lines[lines.length - 1];
+                if (key.equals("end")) break;
+                theirs.add(event + " " + key);
+            }
+        } finally {
+            diff.same("CONFIG", "SET", "notify-keyspace-events", "");
+            diff.starling.onExecutor(() -> diff.starling.server.keyspaceEvents = (type, event, key, dbid) -> {});
+        }
+        await().untilAsserted(() -> assertThat(ours).containsExactlyElementsOf(theirs));
+        assertThat(theirs).contains("zincr z", "zpopmax m", "del dst", "zrangestore dst", "zremrangebylex l");
+    }
+}
