@@ -642,9 +642,8 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         if (lp != null) return 24 + Listpack.memoryBytes(lp);
         // The table estimate depends on the size only, so reads that advance a rehash do not move it.
         long n = zsl.length();
-        long table = 4;
-        while (table < n) table <<= 1;
-        return 24 + 64 + 2 * ZSkiplist.NODE_BYTES + 2 * MemorySize.ofArray(4 * (ZSkiplist.MAXLEVEL - 1))
+        long table = n <= 4 ? 4 : Long.highestOneBit(n - 1) << 1;
+        return 24 + 64 + 2 * ZSkiplist.NODE_BYTES + 2 * MemorySize.ofArray(4 * (ZSkiplist.MAXLEVEL - ZSkiplist.INLINE_LEVELS)) + 2 * MemorySize.ofArray(4 * ZSkiplist.MAXLEVEL)
                 + zsl.nodeBytes + 4 * table;
     }
 

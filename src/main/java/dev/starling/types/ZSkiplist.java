@@ -15,9 +15,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <h2>Layout</h2>
  * A node is also the member's entry in the zset's {@link Dict} ({@link Node} extends
  * {@link DictEntry}), so a member costs one object plus its bytes, where Redis has a skiplist node,
- * an sds and a dict entry. Level 0 is held inline ({@code next0}); its span is always 1 (0 at the
- * tail), so it is not stored. Levels 1..level-1 live in two small arrays, allocated only for the
- * quarter of nodes that have them.
+ * an sds and a dict entry. Levels 0 to 2 are fields of the node, because a search takes most of
+ * its steps there, through nodes too many to stay in cache, and a level array would be one more
+ * cache miss per step; the span of level 0 is always 1 (0 at the tail), so it is not stored.
+ * Levels 3 and up (one node in 64) live in two small arrays.
  *
  * <h2>Invariants</h2> (checked by {@link #validate})
  * <ul>
@@ -30,17 +31,32 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class ZSkiplist {
     /** Redis's ZSKIPLIST_MAXLEVEL. */
     public static final int MAXLEVEL = 32;
-    /** Heap bytes of a node without its member and level arrays (object header, 8 fields). */
-    static final long NODE_BYTES = 48;
+    /** Heap bytes of a node without its member and level arrays (object header and 13 fields). */
+    static final long NODE_BYTES = 64;
+
+    /**
+     * The fields a search reads, declared first so the JVM lays them out next to the dict entry's
+     * key: fewer nodes straddle two cache lines where a search looks.
+     */
+    abstract static class SearchFields extends DictEntry {
+        public double score;
+        /** Forward pointers of levels 0..2, inline: most steps of a search are there. */
+        Node next0, next1, next2;
+
+        SearchFields(byte[] key, int hash) {
+            super(key, hash);
+        }
+    }
 
     /** One member: its dict entry (key = member bytes) and its skiplist node. */
-    public static final class Node extends DictEntry {
-        public double score;
+    public static final class Node extends SearchFields {
         Node backward;
-        Node next0;
-        /** Forward pointers and spans of levels 1..level-1; null for a level-1 node. */
+        /** Spans of levels 1..2 (level 0's is implicit). */
+        int span1, span2;
+        /** Forward pointers and spans of levels 3..level-1; null below level 4. */
         Node[] up;
         int[] upSpan;
+        byte level;
 
         public Node(byte[] key, int hash) {
             super(key, hash);
@@ -57,18 +73,25 @@ public final class ZSkiplist {
         }
 
         public int level() {
-            return up == null ? 1 : up.length + 1;
+            return level;
         }
 
         void setLevel(int level) {
-            if (level > 1) {
-                up = new Node[level - 1];
-                upSpan = new int[level - 1];
+            this.level = (byte) level;
+            if (level > INLINE_LEVELS) {
+                up = new Node[level - INLINE_LEVELS];
+                upSpan = new int[level - INLINE_LEVELS];
             }
         }
     }
 
+    /** Levels held in node fields rather than arrays. */
+    static final int INLINE_LEVELS = 3;
+
     private final Node header = new Node(null, 0);
+    /** Scratch for insert and delete searches (the executor is single-threaded; calls never nest). */
+    private final Node[] update = new Node[MAXLEVEL];
+    private final int[] rank = new int[MAXLEVEL];
     private Node tail;
     private int length;
     private int level = 1;
@@ -96,22 +119,41 @@ public final class ZSkiplist {
     // ---------------------------------------------------------------- level access
 
     private static Node fwd(Node x, int i) {
-        return i == 0 ? x.next0 : x.up[i - 1];
+        return switch (i) {
+            case 0 -> x.next0;
+            case 1 -> x.next1;
+            case 2 -> x.next2;
+            default -> x.up[i - INLINE_LEVELS];
+        };
     }
 
     private static void setFwd(Node x, int i, Node v) {
-        if (i == 0) x.next0 = v;
-        else x.up[i - 1] = v;
+        switch (i) {
+            case 0 -> x.next0 = v;
+            case 1 -> x.next1 = v;
+            case 2 -> x.next2 = v;
+            default -> x.up[i - INLINE_LEVELS] = v;
+        }
     }
 
     private static int span(Node x, int i) {
-        if (i == 0) return x.next0 != null ? 1 : 0;
-        return x.upSpan[i - 1];
+        return switch (i) {
+            case 0 -> x.next0 != null ? 1 : 0;
+            case 1 -> x.span1;
+            case 2 -> x.span2;
+            default -> x.upSpan[i - INLINE_LEVELS];
+        };
     }
 
     /** Level-0 spans are implicit, so writes to them are dropped. */
     private static void setSpan(Node x, int i, int v) {
-        if (i != 0) x.upSpan[i - 1] = v;
+        switch (i) {
+            case 0 -> {
+            }
+            case 1 -> x.span1 = v;
+            case 2 -> x.span2 = v;
+            default -> x.upSpan[i - INLINE_LEVELS] = v;
+        }
     }
 
     /** sdscmp: unsigned bytes, then length. */
@@ -149,20 +191,44 @@ public final class ZSkiplist {
 
     /** Links x, whose level arrays exist, at the place of (x.score, x.key). */
     private void insert(Node x) {
-        Node[] update = new Node[MAXLEVEL];
-        int[] rank = new int[MAXLEVEL];
+        Node[] update = this.update;
+        int[] rank = this.rank;
         double score = x.score;
         byte[] ele = x.key;
+        // The search, with the inline levels unrolled (no per-step level dispatch).
         Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            rank[i] = i == level - 1 ? 0 : rank[i + 1];
-            Node f;
-            while ((f = fwd(p, i)) != null && before(f, score, ele)) {
-                rank[i] += span(p, i);
+        int r = 0;
+        Node f;
+        for (int i = level - 1; i >= INLINE_LEVELS; i--) {
+            while ((f = p.up[i - INLINE_LEVELS]) != null && before(f, score, ele)) {
+                r += p.upSpan[i - INLINE_LEVELS];
                 p = f;
             }
             update[i] = p;
+            rank[i] = r;
         }
+        if (level > 2) {
+            while ((f = p.next2) != null && before(f, score, ele)) {
+                r += p.span2;
+                p = f;
+            }
+            update[2] = p;
+            rank[2] = r;
+        }
+        if (level > 1) {
+            while ((f = p.next1) != null && before(f, score, ele)) {
+                r += p.span1;
+                p = f;
+            }
+            update[1] = p;
+            rank[1] = r;
+        }
+        while ((f = p.next0) != null && before(f, score, ele)) {
+            r++;
+            p = f;
+        }
+        update[0] = p;
+        rank[0] = r;
         int lvl = x.level();
         if (lvl > level) {
             for (int i = level; i < lvl; i++) {
@@ -206,17 +272,27 @@ public final class ZSkiplist {
     /** Fills update with the rightmost node before (score, ele) at every level; returns the level-0 one. */
     private Node findUpdate(double score, byte[] ele, Node[] update) {
         Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            Node f;
-            while ((f = fwd(p, i)) != null && before(f, score, ele)) p = f;
+        Node f;
+        for (int i = level - 1; i >= INLINE_LEVELS; i--) {
+            while ((f = p.up[i - INLINE_LEVELS]) != null && before(f, score, ele)) p = f;
             update[i] = p;
         }
+        if (level > 2) {
+            while ((f = p.next2) != null && before(f, score, ele)) p = f;
+            update[2] = p;
+        }
+        if (level > 1) {
+            while ((f = p.next1) != null && before(f, score, ele)) p = f;
+            update[1] = p;
+        }
+        while ((f = p.next0) != null && before(f, score, ele)) p = f;
+        update[0] = p;
         return p;
     }
 
     /** zslDelete: unlinks node x (found by its score and member). The caller removes it from the dict. */
     public void delete(Node x) {
-        Node[] update = new Node[MAXLEVEL];
+        Node[] update = this.update;
         Node p = findUpdate(x.score, x.key, update);
         if (p.next0 != x) throw new IllegalStateException("skiplist node not found");
         deleteNode(x, update);
@@ -233,7 +309,6 @@ public final class ZSkiplist {
             x.score = newscore;
             return;
         }
-        Node[] update = new Node[MAXLEVEL];
         findUpdate(x.score, x.key, update);
         deleteNode(x, update);
         x.score = newscore;
@@ -357,7 +432,7 @@ public final class ZSkiplist {
 
     /** zslDeleteRangeByScore: removes every node in range (from dict too); returns how many. */
     public long deleteRangeByScore(ZSet.RangeSpec range, Dict<Node> dict) {
-        Node[] update = new Node[MAXLEVEL];
+        Node[] update = this.update;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node f;
@@ -369,7 +444,7 @@ public final class ZSkiplist {
 
     /** zslDeleteRangeByLex. */
     public long deleteRangeByLex(ZSet.LexRangeSpec range, Dict<Node> dict) {
-        Node[] update = new Node[MAXLEVEL];
+        Node[] update = this.update;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node f;
@@ -381,7 +456,7 @@ public final class ZSkiplist {
 
     /** zslDeleteRangeByRank: removes 1-based ranks start..end inclusive. */
     public long deleteRangeByRank(long start, long end, Dict<Node> dict) {
-        Node[] update = new Node[MAXLEVEL];
+        Node[] update = this.update;
         long traversed = 0;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
