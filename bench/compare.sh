@@ -82,7 +82,7 @@ probe_test() {
 
 # supported_units SERVER PORT -> sets UNITS_OK (units to run) and records rejected tests in $errors
 supported_units() {
-  local u t ok kept
+  local u t kept
   UNITS_OK=()
   for u in "${UNITS[@]}"; do
     kept=""
@@ -105,9 +105,9 @@ run_bench() { # server port round pipeline n tests  (round 0 = warm-up, not reco
   [ "$3" != 0 ] && echo "round $3: $1 pipeline $4 -t $6 ($5 requests)" >&2
   out=$(redis-benchmark -p "$2" -c "$CLIENTS" -P "$4" -n "$5" -r "$KEYSPACE" -t "$6" --csv 2>"$WORK/stderr") || rc=$?
   if [ "$rc" != 0 ]; then # an error reply: redis-benchmark stopped at that test
-    echo "failed $1 -t $6 pipeline $4: $(head -1 "$WORK/stderr" | tr -d '\r')" | tee -a "$errors" >&2
+    echo "failed $1 round $3 -t $6 pipeline $4: $(head -1 "$WORK/stderr" | tr -d '\r')" | tee -a "$errors" >&2
   elif [ -s "$WORK/stderr" ]; then cat "$WORK/stderr" >&2; fi
-  [ "$3" = 0 ] && return 0
+  [ "$3" = 0 ] && return 0 # round 0: the warm-up
   # "LPUSH (needed to benchmark LRANGE)" is the lrange fill; "LRANGE_100 (first 100 elements)" -> LRANGE_100
   echo "$out" | tr -d '"' | awk -F, -v OFS=, -v s="$1" -v r="$3" -v p="$4" \
     'NR>1 && NF>=8 && $1 !~ /needed/ {sub(/ .*/, "", $1); print s","r","p","$0}' >>"$raw"

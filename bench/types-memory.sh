@@ -13,8 +13,8 @@
 # report shows the deltas over the baseline and Starling/Redis ratios (target: RSS <= 1.5x).
 # A server that answers the type's write command with "unknown command" shows n/a. The load is
 # checked: --pipe errors, DBSIZE, and the length of the first and last key. Output: Markdown to
-# stdout and bench/results/types-memory.md. The default sizes need about 3 GB of RAM per server
-# at the large variants and 15-20 minutes (two settles of at least SETTLE s per server and variant).
+# stdout and bench/results/types-memory.md. The default sizes need a few GB of RAM per server
+# at the large variants and about 15 minutes (two settles of at least SETTLE s per server and variant).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
