@@ -26,9 +26,11 @@ start_redis() {
   wait_ping "$1"
 }
 
-# start_starling PORT -> sets LAST_PID (bin/starling-server execs the JVM, so $! is the JVM)
+# start_starling PORT -> sets LAST_PID (bin/starling-server execs the JVM, so $! is the JVM).
+# The jar is rebuilt when a source is newer than it, so freshly merged commands are benchmarked.
 start_starling() {
-  if [ ! -f "$root/target/starling.jar" ]; then
+  if [ ! -f "$root/target/starling.jar" ] \
+    || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$root/target/starling.jar" -print -quit)" ]; then
     echo "building target/starling.jar ..." >&2
     (cd "$root" && JAVA_HOME=$("$root/bin/find-java") mvn -q -o -B package -DskipTests >&2)
   fi
@@ -58,4 +60,29 @@ rss_kb() {
 # used_memory PORT: INFO memory's used_memory, or empty if the server has no INFO yet.
 used_memory() {
   redis-cli -p "$1" info memory 2>/dev/null | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'
+}
+
+# settled_rss PID: RSS once it has stopped moving (three 1 s samples within 1%), at most 30 s, after
+# SETTLE seconds (default 10): Redis's allocator (jemalloc decay) and the JVM's collector (periodic
+# cycle, uncommit delay) both return memory some time after a burst, so both are read when settled.
+settled_rss() {
+  local prev cur same=0 i
+  sleep "${SETTLE:-10}"
+  prev=$(rss_kb "$1")
+  cur=$prev
+  for i in $(seq 1 30); do
+    sleep 1
+    cur=$(rss_kb "$1")
+    if [ $(( (cur > prev ? cur - prev : prev - cur) * 100 )) -le "$prev" ]; then same=$((same + 1)); else same=0; fi
+    prev=$cur
+    [ "$same" -ge 3 ] && break
+  done
+  echo "$cur"
+}
+
+# supports PORT CMD [ARG ...]: false when the server answers the command with "unknown command"
+# (a family not implemented yet). Probe with keys the benchmark does not use, and delete them after.
+supports() {
+  local port=$1; shift
+  ! redis-cli -p "$port" "$@" 2>&1 | head -1 | grep -q "^ERR unknown command"
 }
