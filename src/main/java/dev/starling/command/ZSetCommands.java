@@ -34,7 +34,8 @@ import static dev.starling.command.StringCommands.is;
  *
  * <p>ZRANGE-style replies need their length before the elements. Redis defers the length;
  * here a range by score or lex is walked twice, once to count and once to emit, which costs the
- * same O(log n + offset + count) as the walk itself.
+ * same O(log n + offset + count) as the walk itself. Ranges by score and by member share one code
+ * path through {@link ZSet.Range}.
  */
 final class ZSetCommands {
     private ZSetCommands() {}
@@ -341,22 +342,19 @@ final class ZSetCommands {
         }
         long before = z.memoryBytes();
         long deleted;
+        ZSet.Range r = rangetype == ZRANGE_SCORE ? range : lexrange;
         if (z.isListpack()) {
             long n = Listpack.size(z.lp) / 2;
             if (rangetype == ZRANGE_RANK) {
                 deleted = end - start + 1;
                 z.lp = Listpack.deleteRange(z.lp, Listpack.seek(z.lp, 2 * start), (int) (2 * deleted));
-            } else if (rangetype == ZRANGE_SCORE) {
-                z.lp = zzlDeleteRangeByScore(z.lp, range);
-                deleted = n - Listpack.size(z.lp) / 2;
             } else {
-                z.lp = zzlDeleteRangeByLex(z.lp, lexrange);
+                z.lp = ZSet.zzlDeleteRange(z.lp, r);
                 deleted = n - Listpack.size(z.lp) / 2;
             }
         } else {
             if (rangetype == ZRANGE_RANK) deleted = z.zsl.deleteRangeByRank(start + 1, end + 1, z.dict);
-            else if (rangetype == ZRANGE_SCORE) deleted = z.zsl.deleteRangeByScore(range, z.dict);
-            else deleted = z.zsl.deleteRangeByLex(lexrange, z.dict);
+            else deleted = z.zsl.deleteRange(r, z.dict);
             z.dict.shrinkIfNeeded();
         }
         boolean keyremoved = z.length() == 0;
@@ -369,24 +367,6 @@ final class ZSetCommands {
         }
         c.server.dirty += deleted;
         c.addReplyLongLong(deleted);
-    }
-
-    /** zzlDeleteRangeByScore. */
-    private static byte[] zzlDeleteRangeByScore(byte[] lp, RangeSpec range) {
-        int eptr = ZSet.zzlFirstInRange(lp, range);
-        if (eptr < 0) return lp;
-        while (!Listpack.isEnd(lp, eptr) && range.lteMax(ZSet.zzlGetScore(lp, Listpack.next(lp, eptr)))) {
-            lp = ZSet.zzlDelete(lp, eptr); // what followed is now at eptr
-        }
-        return lp;
-    }
-
-    /** zzlDeleteRangeByLex. */
-    private static byte[] zzlDeleteRangeByLex(byte[] lp, LexRangeSpec range) {
-        int eptr = ZSet.zzlFirstInLexRange(lp, range);
-        if (eptr < 0) return lp;
-        while (!Listpack.isEnd(lp, eptr) && ZSet.zzlLexValueLteMax(lp, eptr, range)) lp = ZSet.zzlDelete(lp, eptr);
-        return lp;
     }
 
     // ---------------------------------------------------------------- ZUNION ZINTER ZDIFF
@@ -926,15 +906,14 @@ final class ZSetCommands {
         }
         if (rangetype == ZRANGE_RANK) {
             genericZrangebyrank(h, z, optStart, optEnd, withscores || store, reverse);
-        } else if (rangetype == ZRANGE_SCORE) {
-            long count = optOffset > 0 && optOffset >= z.length() ? 0 : walkByScore(null, range, z, optOffset, optLimit, reverse);
-            h.begin(-1, count);
-            if (count != 0) walkByScore(h, range, z, optOffset, optLimit, reverse);
-            h.finish(count);
         } else {
-            long count = walkByLex(null, lexrange, z, withscores || store, optOffset, optLimit, reverse);
+            // genericZrangebyscoreCommand gives up early on an offset past the end; bylex walks.
+            ZSet.Range r = rangetype == ZRANGE_SCORE ? range : lexrange;
+            boolean scores = withscores || store;
+            long count = rangetype == ZRANGE_SCORE && optOffset > 0 && optOffset >= z.length() ? 0
+                    : walkRange(null, r, z, scores, optOffset, optLimit, reverse);
             h.begin(-1, count);
-            if (count != 0) walkByLex(h, lexrange, z, withscores || store, optOffset, optLimit, reverse);
+            if (count != 0) walkRange(h, r, z, scores, optOffset, optLimit, reverse);
             h.finish(count);
         }
     }
@@ -979,54 +958,28 @@ final class ZSetCommands {
     }
 
     /**
-     * genericZrangebyscoreCommand's walk: emits to h (or only counts when h is null) the elements
-     * in range after skipping offset, at most limit (negative: no limit). A negative offset walks
-     * off the end, as Redis's {@code while (ln && offset--)} does.
+     * The walk of genericZrangebyscoreCommand and genericZrangebylexCommand: emits to h (or only
+     * counts when h is null) the elements in range after skipping offset, at most limit (negative:
+     * no limit). A negative offset walks off the end, as Redis's {@code while (ln && offset--)}
+     * does. Listpack scores are read only when withscores.
      */
-    private static long walkByScore(RangeResult h, RangeSpec range, ZSet z, long offset, long limit, boolean reverse) {
+    private static long walkRange(RangeResult h, ZSet.Range range, ZSet z, boolean withscores, long offset, long limit, boolean reverse) {
         long n = 0;
         if (z.isListpack()) {
             byte[] lp = z.lp;
             int eptr = reverse ? ZSet.zzlLastInRange(lp, range) : ZSet.zzlFirstInRange(lp, range);
             while (eptr >= 0 && offset-- != 0) eptr = reverse ? ZSet.zzlPrev(lp, eptr) : ZSet.zzlNext(lp, eptr);
             while (eptr >= 0 && limit-- != 0) {
-                double score = ZSet.zzlGetScore(lp, Listpack.next(lp, eptr));
-                if (reverse ? !range.gteMin(score) : !range.lteMax(score)) break;
+                if (reverse ? !range.gteMin(lp, eptr) : !range.lteMax(lp, eptr)) break;
                 n++;
-                if (h != null) emitEntry(h, lp, eptr, score);
+                if (h != null) emitEntry(h, lp, eptr, withscores ? ZSet.zzlGetScore(lp, Listpack.next(lp, eptr)) : 0);
                 eptr = reverse ? ZSet.zzlPrev(lp, eptr) : ZSet.zzlNext(lp, eptr);
             }
         } else {
             Node ln = reverse ? z.zsl.lastInRange(range) : z.zsl.firstInRange(range);
             while (ln != null && offset-- != 0) ln = reverse ? ln.prev() : ln.next();
             while (ln != null && limit-- != 0) {
-                if (reverse ? !range.gteMin(ln.score) : !range.lteMax(ln.score)) break;
-                n++;
-                if (h != null) h.emit(ln.key, 0, ln.key.length, ln.score);
-                ln = reverse ? ln.prev() : ln.next();
-            }
-        }
-        return n;
-    }
-
-    /** genericZrangebylexCommand's walk, as {@link #walkByScore}. */
-    private static long walkByLex(RangeResult h, LexRangeSpec range, ZSet z, boolean withscores, long offset, long limit, boolean reverse) {
-        long n = 0;
-        if (z.isListpack()) {
-            byte[] lp = z.lp;
-            int eptr = reverse ? ZSet.zzlLastInLexRange(lp, range) : ZSet.zzlFirstInLexRange(lp, range);
-            while (eptr >= 0 && offset-- != 0) eptr = reverse ? ZSet.zzlPrev(lp, eptr) : ZSet.zzlNext(lp, eptr);
-            while (eptr >= 0 && limit-- != 0) {
-                if (reverse ? !ZSet.zzlLexValueGteMin(lp, eptr, range) : !ZSet.zzlLexValueLteMax(lp, eptr, range)) break;
-                n++;
-                if (h != null) emitEntry(h, lp, eptr, withscores ? ZSet.zzlGetScore(lp, Listpack.next(lp, eptr)) : 0);
-                eptr = reverse ? ZSet.zzlPrev(lp, eptr) : ZSet.zzlNext(lp, eptr);
-            }
-        } else {
-            Node ln = reverse ? z.zsl.lastInLexRange(range) : z.zsl.firstInLexRange(range);
-            while (ln != null && offset-- != 0) ln = reverse ? ln.prev() : ln.next();
-            while (ln != null && limit-- != 0) {
-                if (reverse ? !range.gteMin(ln.key) : !range.lteMax(ln.key)) break;
+                if (reverse ? !range.gteMin(ln) : !range.lteMax(ln)) break;
                 n++;
                 if (h != null) h.emit(ln.key, 0, ln.key.length, ln.score);
                 ln = reverse ? ln.prev() : ln.next();
@@ -1038,53 +991,44 @@ final class ZSetCommands {
     // ---------------------------------------------------------------- ZCOUNT ZLEXCOUNT
 
     static void zcount(Client c) {
-        RangeSpec range = new RangeSpec();
-        if (!range.parse(c.argv[2], c.argv[3])) {
-            c.addReplyError(Errors.ZRANGE_NOT_FLOAT);
-            return;
+        countGeneric(c, false);
+    }
+
+    static void zlexcount(Client c) {
+        countGeneric(c, true);
+    }
+
+    /** zcountCommand and zlexcountCommand. */
+    private static void countGeneric(Client c, boolean lex) {
+        ZSet.Range range;
+        if (lex) {
+            LexRangeSpec r = new LexRangeSpec();
+            if (!r.parse(c.argv[2], c.argv[3])) {
+                c.addReplyError(Errors.ZRANGE_NOT_LEX);
+                return;
+            }
+            range = r;
+        } else {
+            RangeSpec r = new RangeSpec();
+            if (!r.parse(c.argv[2], c.argv[3])) {
+                c.addReplyError(Errors.ZRANGE_NOT_FLOAT);
+                return;
+            }
+            range = r;
         }
         ZSet z = lookupRead(c, c.argv[1], Resp.CZERO);
         if (z == null) return;
         long count = 0;
         if (z.isListpack()) {
             byte[] lp = z.lp;
-            for (int eptr = ZSet.zzlFirstInRange(lp, range); eptr >= 0; eptr = ZSet.zzlNext(lp, eptr)) {
-                if (!range.lteMax(ZSet.zzlGetScore(lp, Listpack.next(lp, eptr)))) break;
-                count++;
-            }
+            for (int eptr = ZSet.zzlFirstInRange(lp, range); eptr >= 0 && range.lteMax(lp, eptr); eptr = ZSet.zzlNext(lp, eptr)) count++;
         } else {
+            // Ranks of the first and last nodes in range: O(log n).
             Node zn = z.zsl.firstInRange(range);
             if (zn != null) {
                 long len = z.zsl.length();
                 count = len - (z.zsl.getRank(zn.score, zn.key) - 1);
                 zn = z.zsl.lastInRange(range);
-                if (zn != null) count -= len - z.zsl.getRank(zn.score, zn.key);
-            }
-        }
-        c.addReplyLongLong(count);
-    }
-
-    static void zlexcount(Client c) {
-        LexRangeSpec range = new LexRangeSpec();
-        if (!range.parse(c.argv[2], c.argv[3])) {
-            c.addReplyError(Errors.ZRANGE_NOT_LEX);
-            return;
-        }
-        ZSet z = lookupRead(c, c.argv[1], Resp.CZERO);
-        if (z == null) return;
-        long count = 0;
-        if (z.isListpack()) {
-            byte[] lp = z.lp;
-            for (int eptr = ZSet.zzlFirstInLexRange(lp, range); eptr >= 0; eptr = ZSet.zzlNext(lp, eptr)) {
-                if (!ZSet.zzlLexValueLteMax(lp, eptr, range)) break;
-                count++;
-            }
-        } else {
-            Node zn = z.zsl.firstInLexRange(range);
-            if (zn != null) {
-                long len = z.zsl.length();
-                count = len - (z.zsl.getRank(zn.score, zn.key) - 1);
-                zn = z.zsl.lastInLexRange(range);
                 if (zn != null) count -= len - z.zsl.getRank(zn.score, zn.key);
             }
         }

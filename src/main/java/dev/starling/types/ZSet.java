@@ -190,8 +190,26 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
 
     // ---------------------------------------------------------------- range specs
 
+    /**
+     * An interval of elements, by score ({@link RangeSpec}) or by member ({@link LexRangeSpec}), so
+     * one search, count, walk and delete serve both, as Redis's twin zsl*Range / zsl*LexRange do.
+     */
+    public interface Range {
+        /** True for ranges that are always empty (min above max, or equal with an open end). */
+        boolean isEmpty();
+
+        boolean gteMin(Node x);
+
+        boolean lteMax(Node x);
+
+        /** The element whose member entry is at eptr of a listpack. */
+        boolean gteMin(byte[] lp, int eptr);
+
+        boolean lteMax(byte[] lp, int eptr);
+    }
+
     /** Redis's zrangespec: a score interval, each end inclusive or exclusive. */
-    public static final class RangeSpec {
+    public static final class RangeSpec implements Range {
         public double min, max;
         public boolean minex, maxex;
 
@@ -203,9 +221,29 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
             return maxex ? v < max : v <= max;
         }
 
-        /** Ranges that are always empty. */
-        boolean isEmpty() {
+        @Override
+        public boolean isEmpty() {
             return min > max || (min == max && (minex || maxex));
+        }
+
+        @Override
+        public boolean gteMin(Node x) {
+            return gteMin(x.score);
+        }
+
+        @Override
+        public boolean lteMax(Node x) {
+            return lteMax(x.score);
+        }
+
+        @Override
+        public boolean gteMin(byte[] lp, int eptr) {
+            return gteMin(zzlGetScore(lp, Listpack.next(lp, eptr)));
+        }
+
+        @Override
+        public boolean lteMax(byte[] lp, int eptr) {
+            return lteMax(zzlGetScore(lp, Listpack.next(lp, eptr)));
         }
 
         /** zslParseRange: false if min or max is not a float. */
@@ -230,7 +268,7 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
     }
 
     /** Redis's zlexrangespec: '-' and '+' are the shared minstring / maxstring. */
-    public static final class LexRangeSpec {
+    public static final class LexRangeSpec implements Range {
         public static final byte[] MIN_STRING = new byte[0], MAX_STRING = new byte[0];
         public byte[] min, max;
         public boolean minex, maxex;
@@ -288,9 +326,32 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
             return maxex ? c < 0 : c <= 0;
         }
 
-        boolean isEmpty() {
+        @Override
+        public boolean isEmpty() {
             int c = cmplex(min, max);
             return c > 0 || (c == 0 && (minex || maxex));
+        }
+
+        @Override
+        public boolean gteMin(Node x) {
+            return gteMin(x.key);
+        }
+
+        @Override
+        public boolean lteMax(Node x) {
+            return lteMax(x.key);
+        }
+
+        @Override
+        public boolean gteMin(byte[] lp, int eptr) {
+            int c = zzlCmplex(lp, eptr, min);
+            return minex ? c > 0 : c >= 0;
+        }
+
+        @Override
+        public boolean lteMax(byte[] lp, int eptr) {
+            int c = zzlCmplex(lp, eptr, max);
+            return maxex ? c < 0 : c <= 0;
         }
     }
 
@@ -328,16 +389,6 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         return zzlCompareElements(lp, eptr, bound);
     }
 
-    public static boolean zzlLexValueGteMin(byte[] lp, int eptr, LexRangeSpec spec) {
-        int c = zzlCmplex(lp, eptr, spec.min);
-        return spec.minex ? c > 0 : c >= 0;
-    }
-
-    public static boolean zzlLexValueLteMax(byte[] lp, int eptr, LexRangeSpec spec) {
-        int c = zzlCmplex(lp, eptr, spec.max);
-        return spec.maxex ? c < 0 : c <= 0;
-    }
-
     /** zzlFind: the member's entry, or -1. */
     public static int zzlFind(byte[] lp, byte[] ele) {
         int eptr = Listpack.first(lp);
@@ -345,68 +396,39 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         return Listpack.find(lp, eptr, ele, 1);
     }
 
-    /** zzlIsInRange. */
-    static boolean zzlIsInRange(byte[] lp, RangeSpec range) {
+    /** zzlIsInRange / zzlIsInLexRange. */
+    static boolean zzlIsInRange(byte[] lp, Range range) {
         if (range.isEmpty()) return false;
-        int p = Listpack.last(lp);
-        if (p < 0) return false;
-        if (!range.gteMin(zzlGetScore(lp, p))) return false;
-        p = Listpack.next(lp, Listpack.first(lp));
-        return range.lteMax(zzlGetScore(lp, p));
+        int last = Listpack.seek(lp, -2);
+        if (last < 0 || !range.gteMin(lp, last)) return false;
+        return range.lteMax(lp, Listpack.first(lp));
     }
 
-    /** zzlFirstInRange: the member entry of the first element in range, or -1. */
-    public static int zzlFirstInRange(byte[] lp, RangeSpec range) {
+    /** zzlFirstInRange / zzlFirstInLexRange: the member entry of the first element in range, or -1. */
+    public static int zzlFirstInRange(byte[] lp, Range range) {
         if (!zzlIsInRange(lp, range)) return -1;
-        for (int eptr = Listpack.first(lp); eptr >= 0; ) {
-            int sptr = Listpack.next(lp, eptr);
-            double score = zzlGetScore(lp, sptr);
-            if (range.gteMin(score)) return range.lteMax(score) ? eptr : -1;
-            eptr = Listpack.next(lp, sptr);
+        for (int eptr = Listpack.first(lp); eptr >= 0; eptr = zzlNext(lp, eptr)) {
+            if (range.gteMin(lp, eptr)) return range.lteMax(lp, eptr) ? eptr : -1;
         }
         return -1;
     }
 
-    /** zzlLastInRange. */
-    public static int zzlLastInRange(byte[] lp, RangeSpec range) {
+    /** zzlLastInRange / zzlLastInLexRange. */
+    public static int zzlLastInRange(byte[] lp, Range range) {
         if (!zzlIsInRange(lp, range)) return -1;
-        int sptr = Listpack.last(lp);
-        while (sptr >= 0) {
-            int eptr = Listpack.prev(lp, sptr);
-            double score = zzlGetScore(lp, sptr);
-            if (range.lteMax(score)) return range.gteMin(score) ? eptr : -1;
-            sptr = Listpack.prev(lp, eptr);
+        for (int eptr = Listpack.seek(lp, -2); eptr >= 0; eptr = zzlPrev(lp, eptr)) {
+            if (range.lteMax(lp, eptr)) return range.gteMin(lp, eptr) ? eptr : -1;
         }
         return -1;
     }
 
-    /** zzlIsInLexRange. */
-    static boolean zzlIsInLexRange(byte[] lp, LexRangeSpec range) {
-        if (range.isEmpty()) return false;
-        int p = Listpack.seek(lp, -2);
-        if (p < 0) return false;
-        if (!zzlLexValueGteMin(lp, p, range)) return false;
-        return zzlLexValueLteMax(lp, Listpack.first(lp), range);
-    }
-
-    /** zzlFirstInLexRange. */
-    public static int zzlFirstInLexRange(byte[] lp, LexRangeSpec range) {
-        if (!zzlIsInLexRange(lp, range)) return -1;
-        for (int eptr = Listpack.first(lp); eptr >= 0; eptr = Listpack.next(lp, Listpack.next(lp, eptr))) {
-            if (zzlLexValueGteMin(lp, eptr, range)) return zzlLexValueLteMax(lp, eptr, range) ? eptr : -1;
-        }
-        return -1;
-    }
-
-    /** zzlLastInLexRange. */
-    public static int zzlLastInLexRange(byte[] lp, LexRangeSpec range) {
-        if (!zzlIsInLexRange(lp, range)) return -1;
-        for (int eptr = Listpack.seek(lp, -2); eptr >= 0; ) {
-            if (zzlLexValueLteMax(lp, eptr, range)) return zzlLexValueGteMin(lp, eptr, range) ? eptr : -1;
-            int sptr = Listpack.prev(lp, eptr);
-            eptr = sptr < 0 ? -1 : Listpack.prev(lp, sptr);
-        }
-        return -1;
+    /** zzlDeleteRangeByScore / zzlDeleteRangeByLex: removes the elements in range. */
+    public static byte[] zzlDeleteRange(byte[] lp, Range range) {
+        int eptr = zzlFirstInRange(lp, range);
+        if (eptr < 0) return lp;
+        // After each delete, what followed is at eptr.
+        while (!Listpack.isEnd(lp, eptr) && range.lteMax(lp, eptr)) lp = zzlDelete(lp, eptr);
+        return lp;
     }
 
     /** The member entry after the pair at eptr, or -1 (zzlNext). */
@@ -468,61 +490,58 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
      * modified afterwards.
      */
     public int add(double score, byte[] ele, int inFlags, double[] newscore, long maxEntries, long maxValue) {
-        boolean incr = (inFlags & IN_INCR) != 0, nx = (inFlags & IN_NX) != 0, xx = (inFlags & IN_XX) != 0;
-        boolean gt = (inFlags & IN_GT) != 0, lt = (inFlags & IN_LT) != 0;
         if (Double.isNaN(score)) return OUT_NAN;
+        boolean xx = (inFlags & IN_XX) != 0;
         if (lp != null) {
             int eptr = zzlFind(lp, ele);
             if (eptr >= 0) {
-                if (nx) return OUT_NOP;
                 double curscore = zzlGetScore(lp, Listpack.next(lp, eptr));
-                if (incr) {
-                    score += curscore;
-                    if (Double.isNaN(score)) return OUT_NAN;
-                }
-                if ((lt && score >= curscore) || (gt && score <= curscore)) return OUT_NOP;
-                newscore[0] = score;
-                if (score != curscore) {
-                    lp = zzlDelete(lp, eptr);
-                    lp = zzlInsert(lp, ele, score);
-                    return OUT_UPDATED;
-                }
-                return 0;
-            } else if (!xx) {
-                if (Listpack.size(lp) / 2 + 1 > maxEntries || ele.length > maxValue || !lpSafeToAdd(lp, ele.length)) {
-                    convertToSkiplist();
-                } else {
-                    lp = zzlInsert(lp, ele, score);
-                    newscore[0] = score;
-                    return OUT_ADDED;
-                }
-            } else {
-                return OUT_NOP;
+                int out = updateOutcome(score, curscore, inFlags, newscore);
+                if (out != UPDATE) return out;
+                lp = zzlDelete(lp, eptr);
+                lp = zzlInsert(lp, ele, newscore[0]);
+                return OUT_UPDATED;
             }
+            if (xx) return OUT_NOP;
+            if (Listpack.size(lp) / 2 + 1 <= maxEntries && ele.length <= maxValue && lpSafeToAdd(lp, ele.length)) {
+                lp = zzlInsert(lp, ele, score);
+                newscore[0] = score;
+                return OUT_ADDED;
+            }
+            convertToSkiplist();
         }
         Node x = dict.get(ele);
         if (x != null) {
-            if (nx) return OUT_NOP;
-            double curscore = x.score;
-            if (incr) {
-                score += curscore;
-                if (Double.isNaN(score)) return OUT_NAN;
-            }
-            if ((lt && score >= curscore) || (gt && score <= curscore)) return OUT_NOP;
-            newscore[0] = score;
-            if (score != curscore) {
-                zsl.updateScore(x, score);
-                return OUT_UPDATED;
-            }
-            return 0;
-        } else if (!xx) {
-            x = dict.add(ele);
-            x.score = score;
-            zsl.insertNew(x);
-            newscore[0] = score;
-            return OUT_ADDED;
+            int out = updateOutcome(score, x.score, inFlags, newscore);
+            if (out != UPDATE) return out;
+            zsl.updateScore(x, newscore[0]);
+            return OUT_UPDATED;
         }
-        return OUT_NOP;
+        if (xx) return OUT_NOP;
+        x = dict.add(ele);
+        x.score = score;
+        zsl.insertNew(x);
+        newscore[0] = score;
+        return OUT_ADDED;
+    }
+
+    /** {@link #updateOutcome}'s answer when the member must move to newscore[0]. */
+    private static final int UPDATE = -1;
+
+    /**
+     * zsetAdd's rules for a member already present: NX leaves it, INCR adds (NaN fails), GT / LT
+     * leave it unless the score grows / shrinks. Returns the OUT_* flags to return as they are, or
+     * {@link #UPDATE} when the score changes (newscore[0] is then the new one).
+     */
+    private static int updateOutcome(double score, double curscore, int inFlags, double[] newscore) {
+        if ((inFlags & IN_NX) != 0) return OUT_NOP;
+        if ((inFlags & IN_INCR) != 0) {
+            score += curscore;
+            if (Double.isNaN(score)) return OUT_NAN;
+        }
+        if (((inFlags & IN_LT) != 0 && score >= curscore) || ((inFlags & IN_GT) != 0 && score <= curscore)) return OUT_NOP;
+        newscore[0] = score;
+        return score != curscore ? UPDATE : 0;
     }
 
     /** zsetScore: the member's score, or NaN if it is not in the set. */

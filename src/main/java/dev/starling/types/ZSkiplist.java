@@ -347,111 +347,63 @@ public final class ZSkiplist {
         return null;
     }
 
-    // ---------------------------------------------------------------- score ranges
+    // ---------------------------------------------------------------- ranges (by score or lex)
 
-    /** zslIsInRange: true if some part of the skiplist can be in range. */
-    public boolean isInRange(ZSet.RangeSpec range) {
+    /** zslIsInRange / zslIsInLexRange: true if some part of the skiplist can be in range. */
+    public boolean isInRange(ZSet.Range range) {
         if (range.isEmpty()) return false;
-        if (tail == null || !range.gteMin(tail.score)) return false;
+        if (tail == null || !range.gteMin(tail)) return false;
         Node x = header.next0;
-        return x != null && range.lteMax(x.score);
+        return x != null && range.lteMax(x);
     }
 
-    /** zslFirstInRange: the first node in range, or null. */
-    public Node firstInRange(ZSet.RangeSpec range) {
+    /** zslFirstInRange / zslFirstInLexRange: the first node in range, or null. */
+    public Node firstInRange(ZSet.Range range) {
+        if (!isInRange(range)) return null;
+        Node p = lastBeforeMin(range, null);
+        Node x = p.next0;
+        return range.lteMax(x) ? x : null;
+    }
+
+    /** zslLastInRange / zslLastInLexRange: the last node in range, or null. */
+    public Node lastInRange(ZSet.Range range) {
         if (!isInRange(range)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node f;
-            while ((f = fwd(p, i)) != null && !range.gteMin(f.score)) p = f;
+            while ((f = fwd(p, i)) != null && range.lteMax(f)) p = f;
         }
-        Node x = p.next0;
-        return range.lteMax(x.score) ? x : null;
+        return range.gteMin(p) ? p : null;
     }
 
-    /** zslLastInRange: the last node in range, or null. */
-    public Node lastInRange(ZSet.RangeSpec range) {
-        if (!isInRange(range)) return null;
+    /** The last node below the range's min at level 0, filling update (if given) per level. */
+    private Node lastBeforeMin(ZSet.Range range, Node[] update) {
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node f;
-            while ((f = fwd(p, i)) != null && range.lteMax(f.score)) p = f;
+            while ((f = fwd(p, i)) != null && !range.gteMin(f)) p = f;
+            if (update != null) update[i] = p;
         }
-        return range.gteMin(p.score) ? p : null;
+        return p;
     }
 
-    // ---------------------------------------------------------------- lex ranges
-
-    /** zslIsInLexRange. */
-    public boolean isInLexRange(ZSet.LexRangeSpec range) {
-        if (range.isEmpty()) return false;
-        if (tail == null || !range.gteMin(tail.key)) return false;
-        Node x = header.next0;
-        return x != null && range.lteMax(x.key);
-    }
-
-    /** zslFirstInLexRange. */
-    public Node firstInLexRange(ZSet.LexRangeSpec range) {
-        if (!isInLexRange(range)) return null;
-        Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            Node f;
-            while ((f = fwd(p, i)) != null && !range.gteMin(f.key)) p = f;
-        }
-        Node x = p.next0;
-        return range.lteMax(x.key) ? x : null;
-    }
-
-    /** zslLastInLexRange. */
-    public Node lastInLexRange(ZSet.LexRangeSpec range) {
-        if (!isInLexRange(range)) return null;
-        Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            Node f;
-            while ((f = fwd(p, i)) != null && range.lteMax(f.key)) p = f;
-        }
-        return range.gteMin(p.key) ? p : null;
-    }
-
-    // ---------------------------------------------------------------- range deletion
-
-    /** Unlinks the run starting at x while test holds, removing each node from dict too. */
-    private long deleteRun(Node x, Node[] update, Dict<Node> dict, ZSet.RangeSpec range, ZSet.LexRangeSpec lex, long maxCount) {
+    /** zslDeleteRangeByScore / zslDeleteRangeByLex: removes every node in range (from dict too); returns how many. */
+    public long deleteRange(ZSet.Range range, Dict<Node> dict) {
+        Node x = lastBeforeMin(range, update).next0;
         long removed = 0;
-        while (x != null && removed < maxCount
-                && (range != null ? range.lteMax(x.score) : lex == null || lex.lteMax(x.key))) {
+        while (x != null && range.lteMax(x)) {
             Node next = x.next0;
-            deleteNode(x, update);
-            dict.remove(x.key);
-            nodeBytes -= bytesOf(x);
+            unlinkAndForget(x, dict);
             removed++;
             x = next;
         }
         return removed;
     }
 
-    /** zslDeleteRangeByScore: removes every node in range (from dict too); returns how many. */
-    public long deleteRangeByScore(ZSet.RangeSpec range, Dict<Node> dict) {
-        Node[] update = this.update;
-        Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            Node f;
-            while ((f = fwd(p, i)) != null && !range.gteMin(f.score)) p = f;
-            update[i] = p;
-        }
-        return deleteRun(p.next0, update, dict, range, null, Long.MAX_VALUE);
-    }
-
-    /** zslDeleteRangeByLex. */
-    public long deleteRangeByLex(ZSet.LexRangeSpec range, Dict<Node> dict) {
-        Node[] update = this.update;
-        Node p = header;
-        for (int i = level - 1; i >= 0; i--) {
-            Node f;
-            while ((f = fwd(p, i)) != null && !range.gteMin(f.key)) p = f;
-            update[i] = p;
-        }
-        return deleteRun(p.next0, update, dict, null, range, Long.MAX_VALUE);
+    private void unlinkAndForget(Node x, Dict<Node> dict) {
+        deleteNode(x, update);
+        dict.remove(x.key);
+        nodeBytes -= bytesOf(x);
     }
 
     /** zslDeleteRangeByRank: removes 1-based ranks start..end inclusive. */
@@ -467,7 +419,13 @@ public final class ZSkiplist {
             }
             update[i] = p;
         }
-        return deleteRun(p.next0, update, dict, null, null, end - start + 1);
+        long removed = 0;
+        for (Node x = p.next0; x != null && removed < end - start + 1; removed++) {
+            Node next = x.next0;
+            unlinkAndForget(x, dict);
+            x = next;
+        }
+        return removed;
     }
 
     // ---------------------------------------------------------------- invariants

@@ -1,10 +1,6 @@
 package dev.starling.command;
 
-import dev.starling.support.Differential;
 import dev.starling.support.RespClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,29 +19,10 @@ import static org.awaitility.Awaitility.await;
  * converts (and converts back for store results), server.dirty per command, WATCH, and the
  * keyspace notifications each command fires.
  */
-class ZSetCommandsDifferentialTest {
-    static Differential diff;
-
-    @BeforeAll
-    static void start() {
-        diff = new Differential("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        diff.close();
-    }
-
+class ZSetCommandsDifferentialTest extends ZSetTestSupport {
     @BeforeEach
     void clean() {
         diff.flushAll();
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        assertThat(ZSetTestSupport.validate(diff.starling)).isNull();
-        diff.protocol(2);
-        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
     }
 
     /** ZADD key with n members m0..m(n-1) scored by index, in one command. */

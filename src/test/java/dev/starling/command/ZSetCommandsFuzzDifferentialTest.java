@@ -1,9 +1,5 @@
 package dev.starling.command;
 
-import dev.starling.support.Differential;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,25 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * zset-max-listpack-entries 0, all skiplist). OBJECT ENCODING and DEBUG DIGEST-VALUE are compared
  * along the way, so an encoding decision or a stored score that differs from Redis's fails.
  */
-class ZSetCommandsFuzzDifferentialTest {
-    static Differential diff;
-
-    @BeforeAll
-    static void start() {
-        diff = new Differential("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        diff.close();
-    }
-
-    @AfterEach
-    void reset() {
-        diff.protocol(2);
-        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
-    }
-
+class ZSetCommandsFuzzDifferentialTest extends ZSetTestSupport {
     static final String[] KEYS = {"z0", "z1", "z2", "z3"};
     static final String[] LEX_KEYS = {"l0", "l1"};
     static final String[] SCORES = {"0", "1", "2", "3", "-1", "1.5", "0.1", "0.3", "-2.25", "100", "1e17", "-0", "inf", "-inf",
@@ -229,13 +207,13 @@ class ZSetCommandsFuzzDifferentialTest {
         for (int op = 0; op < 2000; op++) {
             List<String> cmd = command();
             diff.same(cmd.toArray(new String[0]));
-            if (op % 100 == 0) assertThat(ZSetTestSupport.validate(diff.starling)).as("after op %d", op).isNull();
+            if (op % 100 == 0) assertThat(validate(diff.starling)).as("after op %d", op).isNull();
         }
         for (String k : new String[] {"z0", "z1", "z2", "z3", "l0", "l1"}) {
             diff.same("OBJECT", "ENCODING", k);
             diff.same("ZRANGE", k, "0", "-1", "WITHSCORES");
         }
         diff.same("DEBUG", "DIGEST");
-        assertThat(ZSetTestSupport.validate(diff.starling)).isNull();
+        assertThat(validate(diff.starling)).isNull();
     }
 }

@@ -1,9 +1,5 @@
 package dev.starling.command;
 
-import dev.starling.support.Differential;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,26 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RESP2 and RESP3, with zsets in listpack encoding (the default limits) and in skiplist encoding
  * (zset-max-listpack-entries 0). Script syntax is {@link StringScripts}'.
  */
-class ZSetCommandsScriptTest {
-    static Differential diff;
-
-    @BeforeAll
-    static void start() {
-        diff = new Differential("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        diff.close();
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        assertThat(ZSetTestSupport.validate(diff.starling)).isNull();
-        diff.protocol(2);
-        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128");
-    }
-
+class ZSetCommandsScriptTest extends ZSetTestSupport {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (String script : new String[] {"zadd.txt", "ranges.txt", "remove.txt", "setops.txt", "misc.txt"}) {
@@ -68,7 +45,7 @@ class ZSetCommandsScriptTest {
         }
         // Every zset the script left behind has the encoding Redis gave it, and the same digest.
         String keys = diff.sameUnordered(1, "KEYS", "*");
-        for (String key : ZSetTestSupport.bulkStrings(keys)) {
+        for (String key : bulkStrings(keys)) {
             if (diff.same("TYPE", key).contains("zset")) {
                 diff.same("OBJECT", "ENCODING", key);
                 diff.same("DEBUG", "DIGEST-VALUE", key);

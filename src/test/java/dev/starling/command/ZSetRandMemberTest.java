@@ -1,10 +1,6 @@
 package dev.starling.command;
 
-import dev.starling.support.Differential;
 import dev.starling.support.RespClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,25 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to Redis's, members from the set with their scores, distinct when the count is positive, every
  * member eventually picked) in each of Redis's four strategies, both encodings, RESP2 and RESP3.
  */
-class ZSetRandMemberTest {
-    static Differential diff;
-
-    @BeforeAll
-    static void start() {
-        diff = new Differential();
-    }
-
-    @AfterAll
-    static void stop() {
-        diff.close();
-    }
-
-    @AfterEach
-    void checkInvariants() {
-        assertThat(ZSetTestSupport.validate(diff.starling)).isNull();
-        diff.protocol(2);
-    }
-
+class ZSetRandMemberTest extends ZSetTestSupport {
     /** Parsed reply: the header line and the flat list of bulk strings / doubles in it. */
     record Parsed(String header, List<String> items, boolean nested) {}
 

@@ -1,16 +1,43 @@
 package dev.starling.command;
 
 import dev.starling.keyspace.Db;
+import dev.starling.support.Differential;
 import dev.starling.support.ServerFixture;
 import dev.starling.types.ZSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Shared checks for the sorted set tests. */
-final class ZSetTestSupport {
-    private ZSetTestSupport() {}
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sorted set tests' shared lifecycle (one Starling and one redis-server 7.0 per class, DEBUG
+ * enabled on both) and checks: after each test every zset's invariants hold, and the protocol and
+ * listpack limits are back to their defaults.
+ */
+abstract class ZSetTestSupport {
+    static Differential diff;
+
+    @BeforeAll
+    static void start() {
+        diff = new Differential("--enable-debug-command", "yes");
+    }
+
+    @AfterAll
+    static void stop() {
+        diff.close();
+    }
+
+    @AfterEach
+    void checkInvariantsAndReset() {
+        assertThat(validate(diff.starling)).isNull();
+        diff.protocol(2);
+        diff.same("CONFIG", "SET", "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64");
+    }
 
     /** The keyspace's invariants and every zset's own (encoding, order, spans, memory), or null if all hold. */
     static String validate(ServerFixture starling) {
