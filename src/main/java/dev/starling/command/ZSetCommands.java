@@ -1257,13 +1257,14 @@ final class ZSetCommands {
     static long[] parseZmpop(Client c, int numkeysIdx) {
         long numkeys = rangeLong(c, c.argv[numkeysIdx], 1, Errors.NUMKEYS_POSITIVE);
         if (numkeys < 0) return null;
-        long whereIdx = numkeysIdx + numkeys + 1;
-        if (whereIdx >= c.argc) {
+        // numkeysIdx + numkeys + 1 >= argc, without overflowing for numkeys near LONG_MAX.
+        if (numkeys >= c.argc - numkeysIdx - 1) {
             c.addReplyErrorSyntax();
             return null;
         }
         int where;
-        byte[] w = c.argv[(int) whereIdx];
+        int whereIdx = (int) (numkeysIdx + numkeys + 1);
+        byte[] w = c.argv[whereIdx];
         if (KeyCommands.is(w, "min")) where = ZSET_MIN;
         else if (KeyCommands.is(w, "max")) where = ZSET_MAX;
         else {
@@ -1271,7 +1272,7 @@ final class ZSetCommands {
             return null;
         }
         long count = -1;
-        for (int j = (int) whereIdx + 1; j < c.argc; j++) {
+        for (int j = whereIdx + 1; j < c.argc; j++) {
             int moreargs = c.argc - 1 - j;
             if (count == -1 && KeyCommands.is(c.argv[j], "count") && moreargs > 0) {
                 j++;
@@ -1341,7 +1342,7 @@ final class ZSetCommands {
         if (l >= 0) {
             count = l;
         } else {
-            count = -l;
+            count = l == Long.MIN_VALUE ? Long.MAX_VALUE : -l; // Redis negates into an unsigned long
             uniq = false;
         }
         if (count == 0) {
