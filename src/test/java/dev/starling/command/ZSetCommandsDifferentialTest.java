@@ -234,11 +234,37 @@ class ZSetCommandsDifferentialTest extends ZSetTestSupport {
     // ---------------------------------------------------------------- dirty
 
     static long dirty(RespClient c) {
-        String info = c.callString("INFO", "persistence");
+        return infoField(c, "persistence", "rdb_changes_since_last_save");
+    }
+
+    static long infoField(RespClient c, String section, String field) {
+        String info = c.callString("INFO", section);
         for (String line : info.split("\r\n")) {
-            if (line.startsWith("rdb_changes_since_last_save:")) return Long.parseLong(line.substring(line.indexOf(':') + 1));
+            if (line.startsWith(field + ":")) return Long.parseLong(line.substring(line.indexOf(':') + 1));
         }
         throw new IllegalStateException(info);
+    }
+
+    @Test
+    void keyspaceHitsAndMisses_readLookupsAsRedis() {
+        diff.same("ZADD", "a", "1", "x", "2", "y");
+        diff.same("ZADD", "b", "1", "x");
+        String[][] commands = {
+            {"ZSCORE", "a", "x"}, {"ZSCORE", "nokey", "x"}, {"ZMSCORE", "a", "x", "q"}, {"ZRANGE", "a", "0", "-1"}, {"ZRANGE", "nokey", "0", "1"},
+            {"ZCARD", "a"}, {"ZCOUNT", "a", "0", "5"}, {"ZLEXCOUNT", "a", "-", "+"}, {"ZRANK", "a", "y"}, {"ZRANDMEMBER", "a"},
+            {"ZSCAN", "a", "0"}, {"ZUNIONSTORE", "d", "2", "a", "nokey"}, {"ZINTER", "2", "a", "b"}, {"ZDIFF", "2", "nokey", "a"},
+            {"ZINTERCARD", "2", "a", "b"}, {"ZRANGESTORE", "d2", "a", "0", "-1"}, {"ZADD", "a", "3", "z"}, {"ZINCRBY", "a", "1", "z"},
+            {"ZREM", "a", "z"}, {"ZPOPMIN", "b"}, {"ZMPOP", "2", "nokey", "a", "MIN"}, {"ZREMRANGEBYRANK", "nokey", "0", "1"},
+        };
+        for (String[] cmd : commands) {
+            long oh = infoField(diff.ours(), "stats", "keyspace_hits"), om = infoField(diff.ours(), "stats", "keyspace_misses");
+            long th = infoField(diff.theirs(), "stats", "keyspace_hits"), tm = infoField(diff.theirs(), "stats", "keyspace_misses");
+            diff.same(cmd);
+            assertThat(infoField(diff.ours(), "stats", "keyspace_hits") - oh).as("hits of %s", String.join(" ", cmd))
+                    .isEqualTo(infoField(diff.theirs(), "stats", "keyspace_hits") - th);
+            assertThat(infoField(diff.ours(), "stats", "keyspace_misses") - om).as("misses of %s", String.join(" ", cmd))
+                    .isEqualTo(infoField(diff.theirs(), "stats", "keyspace_misses") - tm);
+        }
     }
 
     @Test
