@@ -293,8 +293,13 @@ public final class ZSkiplist {
     /** zslDelete: unlinks node x (found by its score and member). The caller removes it from the dict. */
     public void delete(Node x) {
         Node[] update = this.update;
-        Node p = findUpdate(x.score, x.key, update);
-        if (p.next0 != x) throw new IllegalStateException("skiplist node not found");
+        if (x.backward == null) {
+            // The first node (ZPOPMIN): the header precedes it at every level, no search needed.
+            if (header.next0 != x) throw new IllegalStateException("skiplist node not found");
+            Arrays.fill(update, 0, level, header);
+        } else if (findUpdate(x.score, x.key, update).next0 != x) {
+            throw new IllegalStateException("skiplist node not found");
+        }
         deleteNode(x, update);
         nodeBytes -= bytesOf(x);
     }
