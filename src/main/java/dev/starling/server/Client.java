@@ -52,6 +52,12 @@ public final class Client {
     public dev.starling.command.MultiCommands.ClientState multiState;
     /** Pub/sub subscription counts (CLIENT LIST sub= psub= ssub=). */
     public int subscriptions, patternSubscriptions, shardSubscriptions;
+    /** Subscribed channels and patterns (dev.starling.pubsub); null until the first subscription. */
+    public dev.starling.pubsub.PubSub.ClientState pubsub;
+    /** Set while a pub/sub push is written: it reaches the client even under CLIENT REPLY OFF (Redis's CLIENT_PUSHING). */
+    public boolean pushing;
+    /** Unix seconds when the output buffer first passed its class's soft limit, 0 if it is below (Redis's obuf_soft_limit_reached_time). */
+    public long obufSoftLimitReachedTime;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */
     public long trackingRedirect = -1;
 
@@ -113,7 +119,7 @@ public final class Client {
 
     /** The buffer to write a reply into, or null if replies are suppressed for this client. */
     private ByteBuf buf() {
-        if (replyMode == REPLY_OFF || replyMode == REPLY_SKIP || channel == null || has(MASTER)) return null;
+        if ((replyMode == REPLY_OFF || replyMode == REPLY_SKIP) && !pushing || channel == null || has(MASTER)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
             // Replies to the client being read are flushed at the end of its batch; others need the task.
@@ -133,6 +139,7 @@ public final class Client {
         server.stats.ioWritesProcessed++;
         if (channel.isActive()) {
             channel.writeAndFlush(b, channel.voidPromise());
+            OutputBufferLimits.closeIfReached(this);
         } else {
             b.release();
         }
