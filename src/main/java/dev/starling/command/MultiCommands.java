@@ -389,6 +389,16 @@ public final class MultiCommands {
         }
 
         @Override
+        public void keyAdded(Db db, byte[] key) {
+            next.keyAdded(db, key);
+        }
+
+        @Override
+        public void keyMiss(Db db, byte[] key) {
+            next.keyMiss(db, key);
+        }
+
+        @Override
         public void dbFlushing(Db db) {
             if (watchedKeys != 0) touchAllWatchedKeysInDb(db, null);
             next.dbFlushing(db);

@@ -116,6 +116,7 @@ public final class PubSub {
         server.infoFields.put("pubsub_patterns", () -> ps.patterns.size());
         server.infoFields.put("pubsubshard_channels", () -> ps.shardChannels.size());
         server.keyspaceEvents = ps::notifyKeyspaceEvent;
+        server.keyspace.listener = new KeyEvents(server, server.keyspace.listener);
         return ps;
     }
 
@@ -331,6 +332,56 @@ public final class PubSub {
         byte[] ev = event.getBytes(StandardCharsets.US_ASCII);
         if ((flags & Config.NOTIFY_KEYSPACE) != 0) publish(channelName(KEYSPACE_PREFIX, dbid, key), ev, Kind.CHANNEL);
         if ((flags & Config.NOTIFY_KEYEVENT) != 0) publish(channelName(KEYEVENT_PREFIX, dbid, ev), key, Kind.CHANNEL);
+    }
+
+    /** The keyspace events raised inside the keyspace: "new", "keymiss", "expired", "evicted". */
+    static final class KeyEvents implements dev.starling.keyspace.Keyspace.Listener {
+        private final Server server;
+        private final dev.starling.keyspace.Keyspace.Listener next;
+
+        KeyEvents(Server server, dev.starling.keyspace.Keyspace.Listener next) {
+            this.server = server;
+            this.next = next;
+        }
+
+        @Override
+        public void keyExpired(dev.starling.keyspace.Db db, byte[] key) {
+            next.keyExpired(db, key);
+            server.notifyKeyspaceEvent(Config.NOTIFY_EXPIRED, "expired", key, db.id);
+        }
+
+        @Override
+        public void keyModified(dev.starling.keyspace.Db db, byte[] key) {
+            next.keyModified(db, key);
+        }
+
+        @Override
+        public void keyEvicted(dev.starling.keyspace.Db db, byte[] key) {
+            next.keyEvicted(db, key);
+            server.notifyKeyspaceEvent(Config.NOTIFY_EVICTED, "evicted", key, db.id);
+        }
+
+        @Override
+        public void keyAdded(dev.starling.keyspace.Db db, byte[] key) {
+            next.keyAdded(db, key);
+            server.notifyKeyspaceEvent(Config.NOTIFY_NEW, "new", key, db.id);
+        }
+
+        @Override
+        public void keyMiss(dev.starling.keyspace.Db db, byte[] key) {
+            next.keyMiss(db, key);
+            server.notifyKeyspaceEvent(Config.NOTIFY_KEY_MISS, "keymiss", key, db.id);
+        }
+
+        @Override
+        public void dbFlushing(dev.starling.keyspace.Db db) {
+            next.dbFlushing(db);
+        }
+
+        @Override
+        public void dbsSwapping(dev.starling.keyspace.Db a, dev.starling.keyspace.Db b) {
+            next.dbsSwapping(a, b);
+        }
     }
 
     private static byte[] channelName(byte[] prefix, int dbid, byte[] suffix) {
