@@ -1,6 +1,7 @@
 package dev.starling.pubsub;
 
 import dev.starling.config.Config;
+import dev.starling.keyspace.ByteKey;
 import dev.starling.keyspace.Glob;
 import dev.starling.server.Client;
 import dev.starling.server.OutputBufferLimits;
@@ -8,7 +9,6 @@ import dev.starling.server.Server;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -53,27 +53,6 @@ public final class PubSub {
     static final byte[] PSUBSCRIBE = Resp.bulk("psubscribe"), PUNSUBSCRIBE = Resp.bulk("punsubscribe"),
             PMESSAGE = Resp.bulk("pmessage");
 
-    /** A channel or pattern name as a hash key (byte[] compares by identity). */
-    public static final class Name {
-        final byte[] bytes;
-        final int hash;
-
-        Name(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Name n && n.hash == hash && Arrays.equals(n.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
     /** A pattern's compiled matcher and its subscribers. */
     static final class Pattern {
         final Glob.Matcher matcher;
@@ -86,19 +65,19 @@ public final class PubSub {
 
     /** One client's subscriptions. */
     public static final class ClientState {
-        final LinkedHashSet<Name> channels = new LinkedHashSet<>();
-        final LinkedHashSet<Name> patterns = new LinkedHashSet<>();
-        final LinkedHashSet<Name> shardChannels = new LinkedHashSet<>();
+        final LinkedHashSet<ByteKey> channels = new LinkedHashSet<>();
+        final LinkedHashSet<ByteKey> patterns = new LinkedHashSet<>();
+        final LinkedHashSet<ByteKey> shardChannels = new LinkedHashSet<>();
 
-        LinkedHashSet<Name> of(Kind k) {
+        LinkedHashSet<ByteKey> of(Kind k) {
             return k == Kind.CHANNEL ? channels : shardChannels;
         }
     }
 
     final Server server;
-    final LinkedHashMap<Name, LinkedHashSet<Client>> channels = new LinkedHashMap<>();
-    final LinkedHashMap<Name, LinkedHashSet<Client>> shardChannels = new LinkedHashMap<>();
-    final LinkedHashMap<Name, Pattern> patterns = new LinkedHashMap<>();
+    final LinkedHashMap<ByteKey, LinkedHashSet<Client>> channels = new LinkedHashMap<>();
+    final LinkedHashMap<ByteKey, LinkedHashSet<Client>> shardChannels = new LinkedHashMap<>();
+    final LinkedHashMap<ByteKey, Pattern> patterns = new LinkedHashMap<>();
 
     private PubSub(Server server) {
         this.server = server;
@@ -120,7 +99,7 @@ public final class PubSub {
         return ps;
     }
 
-    LinkedHashMap<Name, LinkedHashSet<Client>> table(Kind k) {
+    LinkedHashMap<ByteKey, LinkedHashSet<Client>> table(Kind k) {
         return k == Kind.CHANNEL ? channels : shardChannels;
     }
 
@@ -165,7 +144,7 @@ public final class PubSub {
     /** Redis's pubsubSubscribeChannel: returns true if c was not already subscribed. */
     public boolean subscribeChannel(Client c, byte[] channel, Kind k) {
         ClientState s = state(c);
-        Name n = new Name(channel);
+        ByteKey n = new ByteKey(channel);
         boolean added = s.of(k).add(n);
         if (added) {
             table(k).computeIfAbsent(n, x -> new LinkedHashSet<>()).add(c);
@@ -178,10 +157,10 @@ public final class PubSub {
     /** Redis's pubsubUnsubscribeChannel: returns true if c was subscribed; replies if notify. */
     public boolean unsubscribeChannel(Client c, byte[] channel, boolean notify, Kind k) {
         ClientState s = c.pubsub;
-        Name n = new Name(channel);
+        ByteKey n = new ByteKey(channel);
         boolean removed = s != null && s.of(k).remove(n);
         if (removed) {
-            LinkedHashMap<Name, LinkedHashSet<Client>> t = table(k);
+            LinkedHashMap<ByteKey, LinkedHashSet<Client>> t = table(k);
             LinkedHashSet<Client> subs = t.get(n);
             subs.remove(c);
             if (subs.isEmpty()) t.remove(n);
@@ -194,7 +173,7 @@ public final class PubSub {
     /** Redis's pubsubSubscribePattern. */
     public boolean subscribePattern(Client c, byte[] pattern) {
         ClientState s = state(c);
-        Name n = new Name(pattern);
+        ByteKey n = new ByteKey(pattern);
         boolean added = s.patterns.add(n);
         if (added) {
             patterns.computeIfAbsent(n, x -> new Pattern(pattern)).clients.add(c);
@@ -207,7 +186,7 @@ public final class PubSub {
     /** Redis's pubsubUnsubscribePattern. */
     public boolean unsubscribePattern(Client c, byte[] pattern, boolean notify) {
         ClientState s = c.pubsub;
-        Name n = new Name(pattern);
+        ByteKey n = new ByteKey(pattern);
         boolean removed = s != null && s.patterns.remove(n);
         if (removed) {
             Pattern p = patterns.get(n);
@@ -224,7 +203,7 @@ public final class PubSub {
         int count = 0;
         ClientState s = c.pubsub;
         if (s != null && !s.of(k).isEmpty()) {
-            for (Name n : new ArrayList<>(s.of(k))) {
+            for (ByteKey n : new ArrayList<>(s.of(k))) {
                 if (unsubscribeChannel(c, n.bytes, notify, k)) count++;
             }
         }
@@ -237,7 +216,7 @@ public final class PubSub {
         int count = 0;
         ClientState s = c.pubsub;
         if (s != null && !s.patterns.isEmpty()) {
-            for (Name n : new ArrayList<>(s.patterns)) {
+            for (ByteKey n : new ArrayList<>(s.patterns)) {
                 if (unsubscribePattern(c, n.bytes, notify)) count++;
             }
         }
@@ -262,7 +241,7 @@ public final class PubSub {
      */
     public int publish(byte[] channel, byte[] message, Kind k) {
         int receivers = 0;
-        LinkedHashSet<Client> subs = table(k).get(new Name(channel));
+        LinkedHashSet<Client> subs = table(k).get(new ByteKey(channel));
         if (subs != null) {
             for (Client c : subs) {
                 receivers++;
@@ -276,7 +255,7 @@ public final class PubSub {
             }
         }
         if (k == Kind.SHARD || patterns.isEmpty()) return receivers;
-        for (Map.Entry<Name, Pattern> e : patterns.entrySet()) {
+        for (Map.Entry<ByteKey, Pattern> e : patterns.entrySet()) {
             Pattern p = e.getValue();
             if (!p.matcher.matches(channel, 0, channel.length)) continue;
             byte[] pat = e.getKey().bytes;
@@ -301,7 +280,7 @@ public final class PubSub {
     public ArrayList<byte[]> channelList(byte[] pattern, Kind k) {
         ArrayList<byte[]> out = new ArrayList<>();
         Glob.Matcher m = pattern == null ? null : Glob.compile(pattern, false);
-        for (Name n : table(k).keySet()) {
+        for (ByteKey n : table(k).keySet()) {
             if (m == null || m.matches(n.bytes, 0, n.bytes.length)) out.add(n.bytes);
         }
         return out;
@@ -309,7 +288,7 @@ public final class PubSub {
 
     /** Subscribers of one channel, not counting patterns (PUBSUB NUMSUB). */
     public int numSub(byte[] channel, Kind k) {
-        LinkedHashSet<Client> subs = table(k).get(new Name(channel));
+        LinkedHashSet<Client> subs = table(k).get(new ByteKey(channel));
         return subs == null ? 0 : subs.size();
     }
 
@@ -402,14 +381,14 @@ public final class PubSub {
     /** Checks the invariants in the class comment; returns a description of the first violation, or null. */
     public String validate() {
         for (Kind k : Kind.values()) {
-            for (Map.Entry<Name, LinkedHashSet<Client>> e : table(k).entrySet()) {
+            for (Map.Entry<ByteKey, LinkedHashSet<Client>> e : table(k).entrySet()) {
                 if (e.getValue().isEmpty()) return k + " channel with no subscribers";
                 for (Client c : e.getValue()) {
                     if (c.pubsub == null || !c.pubsub.of(k).contains(e.getKey())) return "client " + c.id + " missing channel";
                 }
             }
         }
-        for (Map.Entry<Name, Pattern> e : patterns.entrySet()) {
+        for (Map.Entry<ByteKey, Pattern> e : patterns.entrySet()) {
             if (e.getValue().clients.isEmpty()) return "pattern with no subscribers";
             for (Client c : e.getValue().clients) {
                 if (c.pubsub == null || !c.pubsub.patterns.contains(e.getKey())) return "client " + c.id + " missing pattern";
@@ -419,12 +398,12 @@ public final class PubSub {
             ClientState s = c.pubsub;
             if (s == null) continue;
             for (Kind k : Kind.values()) {
-                for (Name n : s.of(k)) {
+                for (ByteKey n : s.of(k)) {
                     LinkedHashSet<Client> subs = table(k).get(n);
                     if (subs == null || !subs.contains(c)) return "channel missing client " + c.id;
                 }
             }
-            for (Name n : s.patterns) {
+            for (ByteKey n : s.patterns) {
                 Pattern p = patterns.get(n);
                 if (p == null || !p.clients.contains(c)) return "pattern missing client " + c.id;
             }

@@ -256,4 +256,49 @@ class PubSubDifferentialTest {
         pub.same(1, "PUBLISH", "bin\u0000\u00ff", "3");
         a.receive(2);
     }
+
+    @Test
+    void clientKill_dropsSubscriptions() {
+        Pair a = new Pair();
+        a.same(1, "SUBSCRIBE", "k1");
+        a.same(1, "PSUBSCRIBE", "k*");
+        String id = diff.ours().callString("CLIENT", "LIST").replaceAll("(?s).*id=(\\d+) [^\n]*cmd=psubscribe.*", "$1");
+        assertThat(diff.ours().callString("CLIENT", "KILL", "ID", id)).isEqualTo(":1\r\n");
+        await().untilAsserted(() -> assertThat(diff.ours().callString("PUBSUB", "NUMPAT")).isEqualTo(":0\r\n"));
+        assertThat(diff.ours().callString("PUBLISH", "k1", "x")).isEqualTo(":0\r\n");
+    }
+
+    @Test
+    void jedisSubscriber_receivesMessagesAndPatternMessages() throws Exception {
+        java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        redis.clients.jedis.JedisPubSub listener = new redis.clients.jedis.JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                got.add(channel + "=" + message);
+            }
+
+            @Override
+            public void onPMessage(String pattern, String channel, String message) {
+                got.add(pattern + ":" + channel + "=" + message);
+                if (message.equals("stop")) punsubscribe();
+            }
+
+            @Override
+            public void onPSubscribe(String pattern, int count) {
+                got.add("psubscribed " + count);
+            }
+        };
+        try (redis.clients.jedis.Jedis sub = diff.starling.jedis(); redis.clients.jedis.Jedis pub = diff.starling.jedis()) {
+            Thread t = new Thread(() -> sub.psubscribe(listener, "j.*"));
+            t.start();
+            assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("psubscribed 1");
+            assertThat(pub.publish("j.one", "hello")).isEqualTo(1);
+            assertThat(pub.publish("j.two", "stop")).isEqualTo(1);
+            assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("j.*:j.one=hello");
+            assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("j.*:j.two=stop");
+            t.join(10_000);
+            assertThat(t.isAlive()).isFalse();
+            assertThat(sub.ping()).isEqualTo("PONG");
+        }
+    }
 }
