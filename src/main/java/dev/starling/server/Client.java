@@ -132,6 +132,11 @@ public final class Client {
     void flush() {
         pendingWrite = false;
         if (out == null) return;
+        // Redis checks the limits as replies are added; a client to be closed is written nothing more.
+        if (has(CLOSE_ASAP) || OutputBufferLimits.closeIfReached(this)) {
+            discardOutput();
+            return;
+        }
         ByteBuf b = out;
         out = null;
         totalNetOutput += b.readableBytes();
@@ -139,7 +144,6 @@ public final class Client {
         server.stats.ioWritesProcessed++;
         if (channel.isActive()) {
             channel.writeAndFlush(b, channel.voidPromise());
-            OutputBufferLimits.closeIfReached(this);
         } else {
             b.release();
         }
@@ -156,6 +160,18 @@ public final class Client {
     /** Bytes of replies buffered but not yet flushed plus those queued in the channel. */
     public long outputBytes() {
         long n = out == null ? 0 : out.readableBytes();
+        if (channel != null && channel.unsafe().outboundBuffer() != null) {
+            n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+        }
+        return n;
+    }
+
+    /**
+     * Redis's reply_bytes: replies beyond the 16 KB static reply buffer plus what the socket has
+     * not taken yet (the measure client-output-buffer-limit applies to).
+     */
+    long replyBytes() {
+        long n = out == null ? 0 : Math.max(0, out.readableBytes() - ClientInfo.REPLY_BUF_BYTES);
         if (channel != null && channel.unsafe().outboundBuffer() != null) {
             n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
         }

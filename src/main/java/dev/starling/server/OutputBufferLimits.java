@@ -5,8 +5,9 @@ package dev.starling.server;
  * closeClientOnOutputBufferLimitReached): a client whose unsent replies reach its class's hard
  * limit, or stay above the soft limit for longer than the soft seconds, is closed asynchronously.
  *
- * <p>Unsent replies are the bytes produced but not flushed plus those Netty holds because the
- * socket would block: a subscriber that stops reading grows the second part.
+ * <p>Unsent replies are the bytes produced but not flushed (beyond Redis's 16 KB static buffer)
+ * plus those Netty holds because the socket would block: a subscriber that stops reading grows
+ * the second part. Checked after each pub/sub delivery and before each flush.
  */
 public final class OutputBufferLimits {
     private OutputBufferLimits() {}
@@ -50,7 +51,7 @@ public final class OutputBufferLimits {
         if (c.has(Client.CLOSE_ASAP)) return false;
         long[] l = c.server.config.clientOutputBufferLimits[clientType(c)];
         if (l[0] == 0 && l[1] == 0) return false; // no limits for this class (normal clients by default)
-        long used = c.outputBytes();
+        long used = c.replyBytes();
         if (used == 0 && clientType(c) != REPLICA) return false;
         if (!reached(c, used)) return false;
         String info = ClientInfo.describe(c);

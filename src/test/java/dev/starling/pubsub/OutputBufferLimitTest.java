@@ -69,6 +69,29 @@ class OutputBufferLimitTest {
         }
     }
 
+    @Test
+    void normalLimit_bigReplyClosesTheClient_likeRedis() throws Exception {
+        Path log = dir.resolve("starling.log");
+        try (ServerFixture s = ServerFixture.start("--logfile", log.toString()); RedisReference r = RedisReference.start()) {
+            bigReply(s.port());
+            bigReply(r.port());
+            assertThat(read(log)).contains("flags=N").contains("cmd=get").contains("scheduled to be closed ASAP for overcoming of output buffer limits.");
+            assertThat(r.log()).contains("cmd=get").contains("scheduled to be closed ASAP for overcoming of output buffer limits.");
+        }
+    }
+
+    /** With a 32 KB normal limit a 100 KB GET reply closes the connection and is never sent; 10 KB is fine. */
+    static void bigReply(int port) {
+        try (RespClient admin = new RespClient(port); RespClient c = new RespClient(port)) {
+            admin.callString("CONFIG", "SET", "client-output-buffer-limit", "normal 32kb 0 0");
+            admin.callString("SET", "small", "y".repeat(10_000));
+            admin.callString("SET", "big", "x".repeat(100_000));
+            assertThat(c.callString("GET", "small")).hasSize(10_000 + 10);
+            c.send(RespClient.encode(RespClient.args("GET", "big")));
+            assertThat(c.isClosedByPeer()).isTrue();
+        }
+    }
+
     /** Sets the limit, subscribes a client that never reads, publishes until it is gone, checks the log. */
     static void flood(int port, String limit, Supplier<String> log) throws Exception {
         try (RespClient pub = new RespClient(port)) {
