@@ -20,6 +20,12 @@ public final class Keyspace {
         /** A key was evicted for maxmemory (after its deletion: propagate DEL, "evicted" event). */
         default void keyEvicted(Db db, byte[] key) {}
 
+        /** A key was created (Redis's dbAdd: the "new" keyspace event). */
+        default void keyAdded(Db db, byte[] key) {}
+
+        /** A read lookup found no live key (Redis's lookupKey: the "keymiss" keyspace event). */
+        default void keyMiss(Db db, byte[] key) {}
+
         /** db is about to be emptied (FLUSHDB, FLUSHALL): WATCH invalidation. */
         default void dbFlushing(Db db) {}
 

@@ -106,6 +106,13 @@ public final class Errors {
         return "unknown subcommand '" + s + "'. Try " + container.toUpperCase(java.util.Locale.ROOT) + " HELP.";
     }
 
+    /** processCommand's RESP2 subscribed-mode rejection. */
+    public static String pubsubContext(String fullName) {
+        return "Can't execute '" + fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    }
+
+    public static final String SSUBSCRIBE_DENY_BLOCKING = "SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
+
     public static String arity(String fullName) {
         return "wrong number of arguments for '" + fullName + "' command";
     }

@@ -52,6 +52,12 @@ public final class Client {
     public dev.starling.command.MultiCommands.ClientState multiState;
     /** Pub/sub subscription counts (CLIENT LIST sub= psub= ssub=). */
     public int subscriptions, patternSubscriptions, shardSubscriptions;
+    /** Subscribed channels and patterns (dev.starling.pubsub); null until the first subscription. */
+    public dev.starling.pubsub.PubSub.ClientState pubsub;
+    /** Set while a pub/sub push is written: it reaches the client even under CLIENT REPLY OFF (Redis's CLIENT_PUSHING). */
+    public boolean pushing;
+    /** Unix seconds when the output buffer first passed its class's soft limit, 0 if it is below (Redis's obuf_soft_limit_reached_time). */
+    public long obufSoftLimitReachedTime;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */
     public long trackingRedirect = -1;
 
@@ -113,7 +119,7 @@ public final class Client {
 
     /** The buffer to write a reply into, or null if replies are suppressed for this client. */
     private ByteBuf buf() {
-        if (replyMode == REPLY_OFF || replyMode == REPLY_SKIP || channel == null || has(MASTER)) return null;
+        if ((replyMode == REPLY_OFF || replyMode == REPLY_SKIP) && !pushing || channel == null || has(MASTER)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
             // Replies to the client being read are flushed at the end of its batch; others need the task.
@@ -126,6 +132,11 @@ public final class Client {
     void flush() {
         pendingWrite = false;
         if (out == null) return;
+        // Redis checks the limits as replies are added; a client to be closed is written nothing more.
+        if (has(CLOSE_ASAP) || OutputBufferLimits.closeIfReached(this)) {
+            discardOutput();
+            return;
+        }
         ByteBuf b = out;
         out = null;
         totalNetOutput += b.readableBytes();
@@ -149,6 +160,18 @@ public final class Client {
     /** Bytes of replies buffered but not yet flushed plus those queued in the channel. */
     public long outputBytes() {
         long n = out == null ? 0 : out.readableBytes();
+        if (channel != null && channel.unsafe().outboundBuffer() != null) {
+            n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+        }
+        return n;
+    }
+
+    /**
+     * Redis's reply_bytes: replies beyond the 16 KB static reply buffer plus what the socket has
+     * not taken yet (the measure client-output-buffer-limit applies to).
+     */
+    long replyBytes() {
+        long n = out == null ? 0 : Math.max(0, out.readableBytes() - ClientInfo.REPLY_BUF_BYTES);
         if (channel != null && channel.unsafe().outboundBuffer() != null) {
             n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
         }

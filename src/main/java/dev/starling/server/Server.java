@@ -94,7 +94,13 @@ public final class Server {
         Commands.registerAll(this);
         commands.rebuildIndex();
         dev.starling.keyspace.KeyspaceCron.install(this);
+        // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
+        pubsub = dev.starling.command.PubSubCommands.install(this);
+        commands.rebuildIndex();
     }
+
+    /** Channels, patterns and keyspace notifications. */
+    public final dev.starling.pubsub.PubSub pubsub;
 
     // ---------------------------------------------------------------- lifecycle
 
