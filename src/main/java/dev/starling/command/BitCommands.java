@@ -62,15 +62,15 @@ final class BitCommands {
     private static final byte[] LONG_INVALID_TEXT = ascii(Long.toString(Numbers.INVALID));
 
     /**
-     * Redis's lookupStringForBitCommand: the key's value as a RawString at least maxbit/8+1 bytes
-     * long (created if missing), or null after a WRONGTYPE reply.
-     */
-    /**
      * Set by lookupStringForBit: the key was created or grew (Redis's *dirty out-parameter; one
      * executor thread, so a field is safe).
      */
     private static boolean bitLookupDirty;
 
+    /**
+     * Redis's lookupStringForBitCommand: the key's value as a RawString at least maxbit/8+1 bytes
+     * long (created if missing), or null after a WRONGTYPE reply.
+     */
     private static RawString lookupStringForBit(Client c, long maxbit) {
         int bytes = (int) ((maxbit >> 3) + 1);
         byte[] key = c.argv[1];
@@ -364,7 +364,7 @@ final class BitCommands {
             c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", targetkey, c.db.id);
             c.server.dirty++;
         } else {
-            c.db.expireIfNeeded(targetkey);
+            // Redis's dbDelete: no expiry check, so an expired target counts as deleted ("del").
             if (c.db.delete(targetkey)) {
                 c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", targetkey, c.db.id);
                 c.server.dirty++;
@@ -538,7 +538,8 @@ final class BitCommands {
             if (!(overflow && ow == FAIL)) {
                 c.addReplyLongLong(retval);
                 setBits(target.buf, offset, bits, newval);
-                changes++;
+                // A field left as it was is no change, unless the string was created or grew (Redis 7.0).
+                if (bitLookupDirty || oldval != newval) changes++;
             } else {
                 c.addReplyNull();
             }

@@ -110,11 +110,10 @@ public final class MultiCommands {
 
     /**
      * Redis's flagTransaction: a command rejected inside MULTI makes EXEC abort. A rejected EXEC
-     * itself discards the transaction and says why (Redis's execCommandAbort).
+     * itself discards the transaction and says why (Redis's execCommandAbort), in MULTI or not.
      */
     String flagTransaction(Client c, Command cmd, String err) {
-        if (!c.has(Client.MULTI)) return err;
-        c.flags |= Client.DIRTY_EXEC;
+        if (c.has(Client.MULTI)) c.flags |= Client.DIRTY_EXEC;
         if (cmd != execCmd) return err;
         discardTransaction(c);
         return Errors.execAbortBecause(err);

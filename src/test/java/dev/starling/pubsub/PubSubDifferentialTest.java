@@ -54,6 +54,18 @@ class PubSubDifferentialTest {
             return actual;
         }
 
+        /** Reads the next n pushed messages from both and compares them as multisets (several matching patterns). */
+        void receiveUnordered(int n) {
+            List<String> expected = new ArrayList<>(), actual = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                expected.add(theirs.readReplyString());
+                actual.add(ours.readReplyString());
+            }
+            Collections.sort(expected);
+            Collections.sort(actual);
+            assertThat(actual).isEqualTo(expected);
+        }
+
         /** Reads the next n pushed messages from both and compares them. */
         void receive(int n) {
             List<String> expected = new ArrayList<>(), actual = new ArrayList<>();
@@ -300,5 +312,101 @@ class PubSubDifferentialTest {
             assertThat(t.isAlive()).isFalse();
             assertThat(sub.ping()).isEqualTo("PONG");
         }
+    }
+
+    @Test
+    void subscribedResp2_everyOtherCommandRejected_withRedisErrorsAndStats() {
+        diff.same("CONFIG", "RESETSTAT");
+        Pair p = new Pair();
+        p.same(1, "SUBSCRIBE", "ch");
+        for (String[] cmd : new String[][] {{"GET", "x"}, {"SET", "x", "1"}, {"MULTI"}, {"EXEC"}, {"EXEC", "extra"},
+                {"MONITOR"}, {"CLIENT", "INFO"}, {"PUBLISH", "ch", "m"}, {"PUBSUB", "NUMPAT"}, {"HELLO"}, {"SELECT", "1"},
+                {"INFO"}, {"NOSUCHCMD"}, {"GET"}, {"CLIENT", "NOSUCHSUB"}, {"ECHO", "x"}}) {
+            p.same(1, cmd);
+        }
+        // The rejections count as rejected calls, as in Redis.
+        assertThat(commandStats(diff.ours())).isEqualTo(commandStats(diff.theirs())).contains("cmdstat_get:calls=0,rejected_calls=2");
+        p.same(1, "RESET");
+        // A rejected EXEC answers EXECABORT even outside MULTI (Redis's rejectCommand).
+        p.same(1, "EXEC", "extra");
+        p.same(1, "EXEC");
+        p.same(1, "SUBSCRIBE", "ch");
+        p.same(1, "QUIT");
+        assertThat(p.ours.isClosedByPeer()).isTrue();
+    }
+
+    /** The commandstats lines without timings, sorted (Redis lists them in hash order). */
+    static String commandStats(RespClient c) {
+        String stats = c.callString("INFO", "commandstats").replaceAll(",usec=\\d+,usec_per_call=[\\d.]+", "")
+                .replaceAll("(?m)^cmdstat_(info|config\\|resetstat|ping|hello|subscribe|quit|reset).*\r\n", "");
+        List<String> lines = new ArrayList<>(List.of(stats.substring(stats.indexOf("# Commandstats")).split("\r\n")));
+        Collections.sort(lines);
+        return String.join("\n", lines);
+    }
+
+    @Test
+    void publish_severalMatchingPatterns_oneMessageEach() {
+        Pair sub = new Pair(), pub = new Pair();
+        sub.same(3, "PSUBSCRIBE", "*", "a*", "a[bc]");
+        sub.same(1, "PSUBSCRIBE", "*");
+        pub.same(1, "PUBLISH", "ab", "m");
+        sub.receiveUnordered(3);
+        pub.same(1, "PUBLISH", "b", "m");
+        sub.receive(1);
+        sub.sameUnordered(3, "PUNSUBSCRIBE");
+    }
+
+    @Test
+    void monitor_seesSubscribeAndPublishAfterTheMessages_andMaySubscribe() {
+        Pair mon = new Pair(), sub = new Pair(), pub = new Pair();
+        mon.same(1, "MONITOR");
+        sub.same(1, "SUBSCRIBE", "ch");
+        pub.same(1, "PUBLISH", "ch", "hi");
+        sub.receive(1);
+        for (RespClient m : new RespClient[] {mon.ours, mon.theirs}) {
+            assertThat(m.readReplyString()).matches("\\+\\d+\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+\\] \"SUBSCRIBE\" \"ch\"\r\n");
+            assertThat(m.readReplyString()).matches("\\+\\d+\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+\\] \"PUBLISH\" \"ch\" \"hi\"\r\n");
+        }
+        // A monitor may subscribe; it then gets its messages as well as the feed.
+        mon.same(1, "SUBSCRIBE", "ch");
+        for (RespClient m : new RespClient[] {mon.ours, mon.theirs}) {
+            assertThat(m.readReplyString()).matches("\\+\\d+\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+\\] \"SUBSCRIBE\" \"ch\"\r\n");
+        }
+        pub.same(1, "PUBLISH", "ch", "again");
+        sub.receive(1);
+        mon.receive(1);
+        for (RespClient m : new RespClient[] {mon.ours, mon.theirs}) {
+            assertThat(m.readReplyString()).matches("\\+\\d+\\.\\d{6} \\[0 127\\.0\\.0\\.1:\\d+\\] \"PUBLISH\" \"ch\" \"again\"\r\n");
+        }
+        // A subscribed RESP2 client cannot become a monitor.
+        sub.same(1, "MONITOR");
+    }
+
+    @Test
+    void keyspaceEvents_toChannelSubscribers_areMessages() {
+        Pair sub = new Pair();
+        sub.same(2, "SUBSCRIBE", "__keyevent@0__:set", "__keyspace@0__:k");
+        diff.same("CONFIG", "SET", "notify-keyspace-events", "KE$");
+        try {
+            diff.same("SET", "k", "v");
+            sub.receive(2);
+        } finally {
+            diff.same("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+    }
+
+    @Test
+    void clientListAndKill_typePubsub_selectSubscribers() {
+        Pair a = new Pair(), b = new Pair();
+        a.same(1, "PSUBSCRIBE", "x");
+        b.same(1, "SSUBSCRIBE", "s");
+        assertThat(diff.ours().callString("CLIENT", "LIST", "TYPE", "pubsub").split("flags=P ", -1)).hasSize(3);
+        assertThat(diff.theirs().callString("CLIENT", "LIST", "TYPE", "pubsub").split("flags=P ", -1)).hasSize(3);
+        diff.same("CLIENT", "KILL", "TYPE", "pubsub");
+        assertThat(a.ours.isClosedByPeer()).isTrue();
+        assertThat(b.theirs.isClosedByPeer()).isTrue();
+        await().untilAsserted(() -> assertThat(diff.ours().callString("PUBSUB", "SHARDNUMSUB", "s")).isEqualTo("*2\r\n$1\r\ns\r\n:0\r\n"));
+        diff.same("PUBSUB", "NUMPAT");
+        diff.same("CLIENT", "KILL", "TYPE", "pubsub");
     }
 }
