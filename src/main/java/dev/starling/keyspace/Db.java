@@ -96,6 +96,7 @@ public final class Db {
         e.lru = ks.initialLru();
         ks.datasetBytes += MemorySize.ofKey(key) + MemorySize.ofValue(value);
         ks.listener.keyModified(this, key);
+        ks.addHook.keyAdded(this, key, value);
         return e;
     }
 
