@@ -237,7 +237,7 @@ public final class DebugCommands {
     static String quicklistInfo(Object v) {
         if (!(v instanceof Quicklist ql)) return "";
         double avg = (double) ql.count() / ql.nodes();
-        return " ql_nodes:" + ql.nodes() + " ql_avg_node:" + String.format(java.util.Locale.ROOT, "%.2f", avg)
+        return " ql_nodes:" + ql.nodes() + " ql_avg_node:" + new java.math.BigDecimal(avg).setScale(2, java.math.RoundingMode.HALF_EVEN).toPlainString()
                 + " ql_listpack_max:" + ql.fill() + " ql_compressed:" + (ql.compressDepth() != 0 ? 1 : 0)
                 + " ql_uncompressed_size:" + ql.uncompressedSize();
     }

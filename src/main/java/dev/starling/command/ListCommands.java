@@ -269,7 +269,8 @@ public final class ListCommands {
             boolean more = c.argc - 1 - j > 0;
             if (KeyCommands.is(c.argv[j], "rank") && more) {
                 j++;
-                if (!rangeLong(c, c.argv[j], -Long.MAX_VALUE, Long.MAX_VALUE, null)) return;
+                // 7.0 takes any long here: RANK LONG_MIN stays negative when negated, as in C.
+                if (!c.getLongLong(c.argv[j], null)) return;
                 rank = c.llval;
                 if (rank == 0) {
                     c.addReplyError(Errors.LPOS_RANK_ZERO);
