@@ -109,15 +109,18 @@ public final class ListCommands {
     /** Redis's listElementsRemoved: events, deletion of an emptied list, dirty. Returns true if deleted. */
     private static boolean listElementsRemoved(Client c, byte[] key, int where, Quicklist ql, long count) {
         c.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, where == LIST_HEAD ? "lpop" : "rpop", key, c.db.id);
-        boolean deleted = false;
-        if (ql.count() == 0) {
-            c.db.delete(key);
-            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
-            deleted = true;
-        }
+        boolean deleted = deleteIfEmpty(c, key, ql);
         c.db.ks.listener.keyModified(c.db, key);
         c.server.dirty += count;
         return deleted;
+    }
+
+    /** Deletes an emptied list with its "del" event, as every popping command does; true if deleted. */
+    private static boolean deleteIfEmpty(Client c, byte[] key, Quicklist ql) {
+        if (ql.count() != 0) return false;
+        c.db.delete(key);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
+        return true;
     }
 
     /** Deletes start..start+n of ql, keeping the memory estimate. */
@@ -433,10 +436,7 @@ public final class ListCommands {
         delRange(c, ql, 0, ltrim);
         delRange(c, ql, -rtrim, rtrim);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, "ltrim", key, c.db.id);
-        if (ql.count() == 0) {
-            c.db.delete(key);
-            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
-        }
+        deleteIfEmpty(c, key, ql);
         c.db.ks.listener.keyModified(c.db, key);
         c.server.dirty += ltrim + rtrim;
         c.addReplyOk();
@@ -474,10 +474,7 @@ public final class ListCommands {
         it.release();
         c.db.adjustMemory(ql.memoryBytes() - before);
         if (removed != 0) c.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, "lrem", key, c.db.id);
-        if (ql.count() == 0) {
-            c.db.delete(key);
-            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
-        }
+        deleteIfEmpty(c, key, ql);
         if (removed != 0) c.db.ks.listener.keyModified(c.db, key);
         c.addReplyLongLong(removed);
     }
@@ -526,10 +523,7 @@ public final class ListCommands {
         byte[] value = pop(c, sql, wherefrom);
         lmoveHandlePush(c, dstkey, de, value, whereto);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, wherefrom == LIST_HEAD ? "lpop" : "rpop", src, c.db.id);
-        if (sql.count() == 0) {
-            c.db.delete(src);
-            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", src, c.db.id);
-        }
+        deleteIfEmpty(c, src, sql);
         c.db.ks.listener.keyModified(c.db, src);
         c.server.dirty++;
     }
@@ -595,16 +589,7 @@ public final class ListCommands {
         c.addReplyBulk(key);
         addListRangeReply(c, ql, rangestart, rangeend, where == LIST_TAIL);
         delRange(c, ql, rangestart, rangelen);
-        c.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, where == LIST_HEAD ? "lpop" : "rpop", key, c.db.id);
-        c.server.dirty += rangelen;
-        boolean deleted = false;
-        if (ql.count() == 0) {
-            c.db.delete(key);
-            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
-            deleted = true;
-        }
-        c.db.ks.listener.keyModified(c.db, key);
-        return deleted;
+        return listElementsRemoved(c, key, where, ql, rangelen);
     }
 
     // ---------------------------------------------------------------- blocking
@@ -714,12 +699,7 @@ public final class ListCommands {
                 lmoveHandlePush(r, st.target, dst, value, st.whereTo);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_TAIL ? "rpop" : "lpop", key, db.id);
             }
-            if (ql.count() == 0) {
-                db.delete(key);
-                r.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, db.id);
-                return true;
-            }
-            return false;
+            return deleteIfEmpty(r, key, ql);
         }
     };
 }

@@ -1,5 +1,6 @@
 package dev.starling.server;
 
+import dev.starling.keyspace.BytesKey;
 import dev.starling.keyspace.Db;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
@@ -9,7 +10,6 @@ import dev.starling.protocol.Numbers;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -96,34 +96,13 @@ public final class Blocking {
         }
     }
 
-    /** A key as a hash map key. */
-    private static final class Key {
-        final byte[] bytes;
-        final int hash;
-
-        Key(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    private record ReadyKey(Db db, Key key) {}
+    private record ReadyKey(Db db, BytesKey key) {}
 
     private final Server server;
     /** Per db id: key → clients blocked on it, in blocking order (Redis's db->blocking_keys). */
-    private final HashMap<Key, LinkedHashSet<Client>>[] blockingKeys;
+    private final HashMap<BytesKey, LinkedHashSet<Client>>[] blockingKeys;
     /** Per db id: keys already in {@link #readyKeys} (Redis's db->ready_keys). */
-    private final HashSet<Key>[] readySets;
+    private final HashSet<BytesKey>[] readySets;
     private ArrayList<ReadyKey> readyKeys = new ArrayList<>();
     /** Clients blocked with a deadline, earliest first (Redis's clients_timeout_table). */
     private final TreeSet<Client> timeouts = new TreeSet<>((a, b) -> {
@@ -204,10 +183,10 @@ public final class Blocking {
      */
     public State blockForKeys(Client c, byte[][] argv, int from, int n, long timeout, Handler handler) {
         ArrayList<byte[]> distinct = new ArrayList<>(n);
-        HashMap<Key, LinkedHashSet<Client>> byKey = blockingKeys[c.db.id];
-        HashSet<Key> seen = new HashSet<>();
+        HashMap<BytesKey, LinkedHashSet<Client>> byKey = blockingKeys[c.db.id];
+        HashSet<BytesKey> seen = new HashSet<>();
         for (int j = from; j < from + n; j++) {
-            Key k = new Key(argv[j]);
+            BytesKey k = new BytesKey(argv[j]);
             if (!seen.add(k)) continue;
             distinct.add(argv[j]);
             byKey.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
@@ -236,7 +215,7 @@ public final class Blocking {
      */
     public void signalKeyAsReady(Db db, byte[] key, Object value) {
         if (blockedOnKeys == 0) return;
-        Key k = new Key(key);
+        BytesKey k = new BytesKey(key);
         if (!blockingKeys[db.id].containsKey(k)) return;
         if (!readySets[db.id].add(k)) return;
         readyKeys.add(new ReadyKey(db, k));
@@ -245,8 +224,8 @@ public final class Blocking {
     /** After SWAPDB: every key of db with blocked clients that now holds a value is ready (scanDatabaseForReadyKeys). */
     public void scanDatabaseForReadyKeys(Db db) {
         if (blockedOnKeys == 0) return;
-        ArrayList<Key> keys = new ArrayList<>(blockingKeys[db.id].keySet());
-        for (Key k : keys) {
+        ArrayList<BytesKey> keys = new ArrayList<>(blockingKeys[db.id].keySet());
+        for (BytesKey k : keys) {
             KeyEntry e = db.dict.get(k.bytes);
             if (e != null) signalKeyAsReady(db, k.bytes, e.value);
         }
@@ -280,7 +259,7 @@ public final class Blocking {
         }
     }
 
-    private void serveClientsBlockedOnKey(Db db, Key key, KeyEntry e) {
+    private void serveClientsBlockedOnKey(Db db, BytesKey key, KeyEntry e) {
         LinkedHashSet<Client> clients = blockingKeys[db.id].get(key);
         if (clients == null) return;
         Client[] receivers = clients.toArray(new Client[0]);
@@ -306,9 +285,9 @@ public final class Blocking {
         State st = c.bstate;
         if (st == null) return false;
         if (st.timeout != 0) timeouts.remove(c);
-        HashMap<Key, LinkedHashSet<Client>> byKey = blockingKeys[st.db.id];
+        HashMap<BytesKey, LinkedHashSet<Client>> byKey = blockingKeys[st.db.id];
         for (byte[] k : st.keys) {
-            Key key = new Key(k);
+            BytesKey key = new BytesKey(k);
             LinkedHashSet<Client> l = byKey.get(key);
             if (l == null) continue;
             l.remove(c);
@@ -421,7 +400,7 @@ public final class Blocking {
             if (c.bstate == null) continue;
             n++;
             for (byte[] k : c.bstate.keys) {
-                LinkedHashSet<Client> l = blockingKeys[c.bstate.db.id].get(new Key(k));
+                LinkedHashSet<Client> l = blockingKeys[c.bstate.db.id].get(new BytesKey(k));
                 if (l == null || !l.contains(c)) return "client " + c.id + " missing from a key's list";
             }
             if ((c.bstate.timeout != 0) != timeouts.contains(c)) return "timeout table out of step for client " + c.id;

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -348,12 +347,5 @@ class BlockingCommandsTest {
             r.call(c, "BLMPOP", "0", "2", "s", "l", "LEFT");
             r.call(c, "BRPOPLPUSH", "s", "l", "0");
         });
-    }
-
-    /** Builds numbered args for a generator, e.g. many keys. */
-    static String[] args(int n, IntFunction<String> f) {
-        String[] out = new String[n];
-        for (int i = 0; i < n; i++) out[i] = f.apply(i);
-        return out;
     }
 }
