@@ -65,6 +65,20 @@ public final class ListCommands {
         return false;
     }
 
+    /**
+     * Redis's lookupKey{Read,Write}OrReply plus checkType: the list at key, or null after replying
+     * missing (no key) or WRONGTYPE.
+     */
+    private static Quicklist lookupListOrReply(Client c, byte[] key, boolean write, byte[] missing) {
+        KeyEntry e = write ? c.db.lookupKeyWrite(key) : c.db.lookupKeyRead(key);
+        if (e == null) {
+            c.addReply(missing);
+            return null;
+        }
+        if (wrongType(c, e)) return null;
+        return (Quicklist) e.value;
+    }
+
     /** Redis's getListPositionFromObjectOrReply: LEFT → HEAD, RIGHT → TAIL, else -1 after a syntax error. */
     private static int listPosition(Client c, byte[] arg) {
         if (KeyCommands.is(arg, "right")) return LIST_TAIL;
@@ -196,13 +210,8 @@ public final class ListCommands {
             c.addReplyError(Errors.SYNTAX);
             return;
         }
-        KeyEntry e = c.db.lookupKeyWrite(c.argv[1]);
-        if (e == null) {
-            c.addReply(Resp.CZERO);
-            return;
-        }
-        if (wrongType(c, e)) return;
-        Quicklist ql = (Quicklist) e.value;
+        Quicklist ql = lookupListOrReply(c, c.argv[1], true, Resp.CZERO);
+        if (ql == null) return;
         long before = ql.memoryBytes();
         Quicklist.Iter it = ql.iterator(true, true);
         boolean inserted = false;
@@ -228,24 +237,14 @@ public final class ListCommands {
     // ---------------------------------------------------------------- read
 
     static void llen(Client c) {
-        KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
-        if (e == null) {
-            c.addReply(Resp.CZERO);
-            return;
-        }
-        if (wrongType(c, e)) return;
-        c.addReplyLongLong(((Quicklist) e.value).count());
+        Quicklist ql = lookupListOrReply(c, c.argv[1], false, Resp.CZERO);
+        if (ql != null) c.addReplyLongLong(ql.count());
     }
 
     static void lindex(Client c) {
-        KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
-        if (e == null) {
-            c.addReplyNull();
-            return;
-        }
-        if (wrongType(c, e)) return;
-        if (!c.getLongLong(c.argv[2], null)) return;
-        Quicklist.Iter it = ((Quicklist) e.value).iteratorAt(c.llval, false, false);
+        Quicklist ql = lookupListOrReply(c, c.argv[1], false, c.resp == 2 ? Resp.NULL_BULK_RESP2 : Resp.NULL_RESP3);
+        if (ql == null || !c.getLongLong(c.argv[2], null)) return;
+        Quicklist.Iter it = ql.iteratorAt(c.llval, false, false);
         if (it != null && it.next()) replyEntry(c, it);
         else c.addReplyNull();
     }
@@ -255,13 +254,8 @@ public final class ListCommands {
         long start = c.llval;
         if (!c.getLongLong(c.argv[3], null)) return;
         long end = c.llval;
-        KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
-        if (e == null) {
-            c.addReply(Resp.EMPTY_ARRAY);
-            return;
-        }
-        if (wrongType(c, e)) return;
-        addListRangeReply(c, (Quicklist) e.value, start, end, false);
+        Quicklist ql = lookupListOrReply(c, c.argv[1], false, Resp.EMPTY_ARRAY);
+        if (ql != null) addListRangeReply(c, ql, start, end, false);
     }
 
     static void lpos(Client c) {
@@ -413,13 +407,8 @@ public final class ListCommands {
         if (!c.getLongLong(c.argv[3], null)) return;
         long end = c.llval;
         byte[] key = c.argv[1];
-        KeyEntry e = c.db.lookupKeyWrite(key);
-        if (e == null) {
-            c.addReplyOk();
-            return;
-        }
-        if (wrongType(c, e)) return;
-        Quicklist ql = (Quicklist) e.value;
+        Quicklist ql = lookupListOrReply(c, key, true, Resp.OK);
+        if (ql == null) return;
         long llen = ql.count();
         if (start < 0) start = llen + start;
         if (end < 0) end = llen + end;
@@ -446,13 +435,8 @@ public final class ListCommands {
         if (!c.getLongLong(c.argv[2], null)) return;
         long toremove = c.llval;
         byte[] key = c.argv[1];
-        KeyEntry e = c.db.lookupKeyWrite(key);
-        if (e == null) {
-            c.addReply(Resp.CZERO);
-            return;
-        }
-        if (wrongType(c, e)) return;
-        Quicklist ql = (Quicklist) e.value;
+        Quicklist ql = lookupListOrReply(c, key, true, Resp.CZERO);
+        if (ql == null) return;
         long before = ql.memoryBytes();
         Quicklist.Iter it;
         if (toremove < 0) {
