@@ -291,6 +291,9 @@ final class KeyCommands {
         if (id1 != id2) {
             ks.listener.dbsSwapping(ks.dbs[id1], ks.dbs[id2]);
             ks.dbs[id1].swapWith(ks.dbs[id2]);
+            // Clients blocked in either db may now find their keys (Redis's scanDatabaseForReadyKeys).
+            c.server.blocking.scanDatabaseForReadyKeys(ks.dbs[id1]);
+            c.server.blocking.scanDatabaseForReadyKeys(ks.dbs[id2]);
         }
         c.server.dirty++;
         c.addReplyOk();

@@ -104,6 +104,7 @@ public final class Db {
         e.lru = ks.initialLru();
         ks.datasetBytes += MemorySize.ofKey(key) + MemorySize.ofValue(value);
         ks.listener.keyModified(this, key);
+        ks.addHook.keyAdded(this, key, value);
         ks.listener.keyAdded(this, e.key);
         return e;
     }

@@ -33,6 +33,13 @@ public final class Keyspace {
         default void dbsSwapping(Db a, Db b) {}
     }
 
+    /** Told when a key is added (Redis's dbAdd calls signalKeyAsReady): blocked clients wake on it. */
+    public interface AddHook {
+        void keyAdded(Db db, byte[] key, Object value);
+    }
+
+    public AddHook addHook = (db, key, value) -> {};
+
     public final Db[] dbs;
     public final Clock clock;
     public Listener listener = (db, key) -> {};

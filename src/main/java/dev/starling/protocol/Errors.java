@@ -38,6 +38,13 @@ public final class Errors {
         return "-EXECABORT Transaction discarded because of: " + (err.startsWith("-") ? err.substring(1) : err);
     }
 
+    // t_list.c
+    public static final String POP_COUNT_NOT_POSITIVE = "value is out of range, must be positive";
+    public static final String LPOS_RANK_ZERO = "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+    public static final String LPOS_COUNT_NEGATIVE = "COUNT can't be negative";
+    public static final String LPOS_MAXLEN_NEGATIVE = "MAXLEN can't be negative";
+    public static final String NUMKEYS_NOT_POSITIVE = "numkeys should be greater than 0";
+    public static final String COUNT_NOT_POSITIVE = "count should be greater than 0";
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
@@ -67,6 +74,9 @@ public final class Errors {
     public static final String PAUSE_MODE = "CLIENT PAUSE mode must be WRITE or ALL";
     public static final String TIMEOUT_NOT_INTEGER = "timeout is not an integer or out of range";
     public static final String TIMEOUT_NEGATIVE = "timeout is negative";
+    public static final String TIMEOUT_NOT_FLOAT = "timeout is not a float or out of range";
+    public static final String UNBLOCKED_BY_CLIENT_UNBLOCK = "-UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    public static final String CLIENT_UNBLOCK_REASON = "CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
     public static final String TIMEOUT_OUT_OF_RANGE = "timeout is out of range";
     public static final String SLOWLOG_COUNT = "count should be greater than or equal to -1";
     public static final String INVALID_COMMAND = "Invalid command specified";

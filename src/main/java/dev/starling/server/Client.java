@@ -23,7 +23,7 @@ public final class Client {
     public static final int CLOSE_AFTER_REPLY = 1, CLOSE_ASAP = 1 << 1, MONITOR = 1 << 2, MULTI = 1 << 3,
             PUBSUB = 1 << 4, MASTER = 1 << 5, REPLICA = 1 << 6, NO_EVICT = 1 << 7, PROTOCOL_ERROR = 1 << 8,
             DIRTY_CAS = 1 << 9, DIRTY_EXEC = 1 << 10, BLOCKED = 1 << 11, UNBLOCKED = 1 << 12, READONLY = 1 << 13,
-            NO_TOUCH = 1 << 14;
+            NO_TOUCH = 1 << 14, DENY_BLOCKING = 1 << 15;
 
     /** CLIENT REPLY modes. */
     public static final int REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3;
@@ -58,6 +58,8 @@ public final class Client {
     public boolean pushing;
     /** Unix seconds when the output buffer first passed its class's soft limit, 0 if it is below (Redis's obuf_soft_limit_reached_time). */
     public long obufSoftLimitReachedTime;
+    /** What the client is blocked on (BLPOP ...), or null; owned by {@link Blocking}. */
+    public Blocking.State bstate;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */
     public long trackingRedirect = -1;
 
