@@ -53,7 +53,7 @@ public final class Info {
     }
 
     private void afterCall(Client c, Command cmd, long micros) {
-        if (cmd.has(Command.WRITE)) server.dirty++;
+        if (cmd.has(Command.WRITE) && !cmd.countsDirty) server.dirty++;
         if (!server.config.latencyTracking) return;
         // Kept on the Command itself: no map lookup per call.
         Histogram h = cmd.latencyHistogram;
