@@ -94,6 +94,7 @@ final class HashCommands {
      * change and is signalled modified (Redis's signalModifiedKey; dbAdd signals new keys itself).
      */
     private static void written(Client c, Hash o, long sizeBefore) {
+        o.trim();
         if (sizeBefore < 0) {
             c.db.add(c.argv[1], o);
         } else {

@@ -232,6 +232,14 @@ public final class Hash implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         return true;
     }
 
+    /**
+     * Drops the listpack's spare capacity, as Redis's realloc to the exact size after each insert or
+     * delete does; callers trim once per command, so a command's many appends still grow amortized.
+     */
+    public void trim() {
+        if (ptr instanceof byte[] lp && lp.length - Listpack.bytes(lp) >= 8) ptr = Listpack.trim(lp);
+    }
+
     /** Redis's hashTypeConvertListpack to OBJ_ENCODING_HT: every pair into a dict pre-sized to the length. */
     public void convertToHashtable() {
         if (!(ptr instanceof byte[] lp)) return;
