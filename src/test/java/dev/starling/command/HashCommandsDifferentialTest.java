@@ -537,7 +537,8 @@ class HashCommandsDifferentialTest {
         diff.same("SELECT", "3");
         encoding("large-copy");
         pairs("HGETALL", "large-copy");
-        diff.same("SCAN", "0", "TYPE", "hash");
+        diff.same("SCAN", "0", "TYPE", "hash", "MATCH", "small*");
+        diff.same("SCAN", "0", "TYPE", "string");
         diff.same("RENAME", "small-copy", "s2");
         diff.same("HGETALL", "s2");
     }
