@@ -7,12 +7,14 @@ import dev.starling.keyspace.Glob;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.LongDouble;
+import dev.starling.protocol.Numbers;
 import dev.starling.protocol.Resp;
 import dev.starling.server.Client;
 import dev.starling.types.Hash;
 import dev.starling.types.Listpack;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -60,8 +62,8 @@ final class HashCommands {
 
     /**
      * The hash at the key for reading, or null: replies {@code missing} (if not null) when there is
-     * no key and WRONGTYPE when it is not a hash (Redis's lookupKeyReadOrReply + checkType).
-     * {@link #wrongType} tells the two nulls apart.
+     * no key and WRONGTYPE when it is not a hash (Redis's lookupKeyReadOrReply + checkType); either
+     * way the reply is sent and the caller returns.
      */
     private static Hash lookupRead(Client c, byte[] missing) {
         KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
@@ -226,18 +228,24 @@ final class HashCommands {
         genericHgetall(c, OBJ_HASH_VALUE);
     }
 
-    /** Replies the chosen parts of every hashtable entry it visits. */
-    private static final class PairReplier implements Consumer<Hash.Field> {
+    /**
+     * Replies the chosen parts (OBJ_HASH_KEY, OBJ_HASH_VALUE) of every hashtable entry it visits;
+     * with {@code nested}, each field/value pair in its own array in RESP3 (HRANDFIELD's shape).
+     */
+    private static final class FieldReplier implements Consumer<Hash.Field> {
         final Client c;
         final int flags;
+        final boolean nested;
 
-        PairReplier(Client c, int flags) {
+        FieldReplier(Client c, int flags, boolean nested) {
             this.c = c;
             this.flags = flags;
+            this.nested = nested;
         }
 
         @Override
         public void accept(Hash.Field f) {
+            if (nested && c.resp > 2) c.addReplyArrayLen(2);
             if ((flags & OBJ_HASH_KEY) != 0) c.addReplyBulk(f.key);
             if ((flags & OBJ_HASH_VALUE) != 0) c.addReplyBulk(f.value);
         }
@@ -259,7 +267,7 @@ final class HashCommands {
                 if ((flags & OBJ_HASH_VALUE) != 0) addListpackEntryToReply(c, lp, p);
             }
         } else {
-            o.dict().forEach(new PairReplier(c, flags));
+            o.dict().forEach(new FieldReplier(c, flags, false));
         }
     }
 
@@ -324,8 +332,8 @@ final class HashCommands {
             } else {
                 Hash.Field f = o.dict().get(c.argv[2]);
                 if (f != null) {
-                    long v = dev.starling.protocol.Numbers.parseLong(f.value);
-                    if (!dev.starling.protocol.Numbers.isValidLong(v, f.value)) {
+                    long v = Numbers.parseLong(f.value);
+                    if (!Numbers.isValidLong(v, f.value)) {
                         c.addReplyError(Errors.HASH_VALUE_NOT_INTEGER);
                         return;
                     }
@@ -340,7 +348,7 @@ final class HashCommands {
         value += incr;
         long before = created ? -1 : o.memoryBytes();
         Config cfg = c.server.config;
-        o.set(c.argv[2], Long.toString(value).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        o.set(c.argv[2], Long.toString(value).getBytes(StandardCharsets.US_ASCII),
                 cfg.hashMaxListpackEntries, cfg.hashMaxListpackValue);
         written(c, o, before);
         c.addReplyLongLong(value);
@@ -477,12 +485,6 @@ final class HashCommands {
         if (withValues) addListpackEntryToReply(c, lp, Listpack.next(lp, fptr));
     }
 
-    private static void replyFieldPair(Client c, Hash.Field f, boolean withValues) {
-        if (withValues && c.resp > 2) c.addReplyArrayLen(2);
-        c.addReplyBulk(f.key);
-        if (withValues) c.addReplyBulk(f.value);
-    }
-
     /** Redis's hrandfieldWithCountCommand, its four cases. */
     private static void hrandfieldWithCount(Client c, long l, boolean withValues) {
         Hash o = lookupRead(c, Resp.EMPTY_ARRAY);
@@ -496,6 +498,7 @@ final class HashCommands {
         }
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         byte[] lp = o.lp();
+        FieldReplier reply = new FieldReplier(c, withValues ? OBJ_HASH_KEY | OBJ_HASH_VALUE : OBJ_HASH_KEY, withValues);
 
         // CASE 1: negative count (repetitions allowed, random order), or a single element.
         if (!uniq || count == 1) {
@@ -508,7 +511,7 @@ final class HashCommands {
                 }
             } else {
                 while (count-- > 0) {
-                    replyFieldPair(c, fairRandomEntry(o.dict()), withValues);
+                    reply.accept(fairRandomEntry(o.dict()));
                     if (c.has(Client.CLOSE_ASAP)) break;
                 }
             }
@@ -525,7 +528,7 @@ final class HashCommands {
                     replyListpackPair(c, lp, p, withValues);
                 }
             } else {
-                o.dict().forEach(new RandReplier(c, withValues));
+                o.dict().forEach(reply);
             }
             return;
         }
@@ -549,7 +552,7 @@ final class HashCommands {
                     int i = rnd.nextInt(n);
                     fields.set(i, fields.get(--n));
                 }
-                for (int i = 0; i < n; i++) replyFieldPair(c, fields.get(i), withValues);
+                for (int i = 0; i < n; i++) reply.accept(fields.get(i));
             }
             return;
         }
@@ -574,23 +577,7 @@ final class HashCommands {
             Hash.Field f = fairRandomEntry(o.dict());
             if (!picked.add(f)) continue;
             added++;
-            replyFieldPair(c, f, withValues);
-        }
-    }
-
-    /** Replies every hashtable entry as an HRANDFIELD pair. */
-    private static final class RandReplier implements Consumer<Hash.Field> {
-        final Client c;
-        final boolean withValues;
-
-        RandReplier(Client c, boolean withValues) {
-            this.c = c;
-            this.withValues = withValues;
-        }
-
-        @Override
-        public void accept(Hash.Field f) {
-            replyFieldPair(c, f, withValues);
+            reply.accept(f);
         }
     }
 

@@ -398,23 +398,9 @@ class HashCommandsDifferentialTest {
         }
     }
 
-    /** The bulk strings of a reply, flattened in order (enough for HSCAN's shape). */
+    /** The bulk strings of a reply, in order (nested pairs flattened). */
     static List<String> flat(byte[] reply) {
-        String s = new String(reply, StandardCharsets.ISO_8859_1);
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        while (i < s.length()) {
-            int eol = s.indexOf("\r\n", i);
-            char t = s.charAt(i);
-            if (t == '$') {
-                int len = Integer.parseInt(s.substring(i + 1, eol));
-                out.add(s.substring(eol + 2, eol + 2 + len));
-                i = eol + 2 + len + 2;
-            } else {
-                i = eol + 2;
-            }
-        }
-        return out;
+        return KeyCommandsDifferentialTest.bulks(reply);
     }
 
     // ---------------------------------------------------------------- HRANDFIELD
