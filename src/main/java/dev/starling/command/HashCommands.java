@@ -140,9 +140,9 @@ final class HashCommands {
         Hash o = lookupWrite(c);
         if (o == WRONG_TYPE) return;
         boolean created = o == null;
-        if (created) o = new Hash();
-        long before = created ? -1 : o.memoryBytes();
         Config cfg = c.server.config;
+        if (created) o = (c.argc - 2) / 2 <= cfg.hashMaxListpackEntries ? Hash.withRoomFor(c.argv, 2, c.argc - 1) : new Hash();
+        long before = created ? -1 : o.memoryBytes();
         o.tryConversion(c.argv, 2, c.argc - 1, cfg.hashMaxListpackValue);
         int added = 0;
         for (int i = 2; i < c.argc; i += 2) {

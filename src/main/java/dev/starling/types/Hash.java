@@ -55,6 +55,20 @@ public final class Hash implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         this.ptr = Listpack.create();
     }
 
+    /**
+     * An empty listpack-encoded hash with room for the listpack entries of argv[start..end] (an
+     * upper bound of their encoded size), so a multi-pair HSET of a new key appends without
+     * regrowing; the command trims the rest.
+     */
+    public static Hash withRoomFor(byte[][] argv, int start, int end) {
+        long room = 0;
+        for (int i = start; i <= end; i++) {
+            int len = argv[i].length;
+            room += len < 64 ? len + 2 : len < 4096 ? len + 4 : len + 10;
+        }
+        return new Hash(Listpack.create((int) Math.min(room, 1 << 20)));
+    }
+
     private Hash(Object ptr) {
         this.ptr = ptr;
     }
