@@ -374,35 +374,19 @@ final class HashCommands {
         BigDecimal value = BigDecimal.ZERO;
         if (!created) {
             byte[] lp = o.lp();
-            byte[] s = null;
-            int off = 0, len = 0;
-            boolean found = false;
             if (lp != null) {
                 int vptr = Hash.lpFindValue(lp, c.argv[2]);
                 if (vptr >= 0) {
-                    found = true;
-                    if (Listpack.isInt(lp, vptr)) {
-                        value = BigDecimal.valueOf(Listpack.getInt(lp, vptr));
-                    } else {
-                        s = lp;
-                        off = Listpack.strOffset(lp, vptr);
-                        len = Listpack.strLength(lp, vptr);
-                    }
+                    value = Listpack.isInt(lp, vptr) ? BigDecimal.valueOf(Listpack.getInt(lp, vptr))
+                            : LongDouble.parse(lp, Listpack.strOffset(lp, vptr), Listpack.strLength(lp, vptr));
                 }
             } else {
                 Hash.Field f = o.dict().get(c.argv[2]);
-                if (f != null) {
-                    found = true;
-                    s = f.value;
-                    len = s.length;
-                }
+                if (f != null) value = LongDouble.parse(f.value, 0, f.value.length);
             }
-            if (found && s != null) {
-                value = LongDouble.parse(s, off, len);
-                if (value == null) {
-                    c.addReplyError(Errors.HASH_VALUE_NOT_FLOAT);
-                    return;
-                }
+            if (value == null) {
+                c.addReplyError(Errors.HASH_VALUE_NOT_FLOAT);
+                return;
             }
         }
         BigDecimal sum = LongDouble.add(value, incr);
