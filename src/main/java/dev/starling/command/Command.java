@@ -59,7 +59,6 @@ public final class Command {
 
     /** Null until a command family binds it; unbound commands are "unknown" to clients. */
     public CommandHandler handler;
-
     /** Per-call latency in nanoseconds for INFO latencystats (Redis's latency_histogram, 1ns..1s). */
     public org.HdrHistogram.Histogram latencyHistogram;
 

@@ -13,6 +13,7 @@ public final class Commands {
         BitCommands.register(t);
         KeyCommands.register(t);
         ListCommands.register(t);
+        HashCommands.register(t);
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);

@@ -87,6 +87,17 @@ public final class Errors {
     public static final String MONITOR_DENY_BLOCKING = "MONITOR isn't allowed for DENY BLOCKING client";
     public static final String DENIED_PROTECTED = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
+    // t_hash.c
+    public static final String HASH_VALUE_NOT_INTEGER = "hash value is not an integer";
+    public static final String HASH_VALUE_NOT_FLOAT = "hash value is not a float";
+    public static final String VALUE_NAN_OR_INF = "value is NaN or Infinity";
+    public static final String VALUE_OUT_OF_RANGE = "value is out of range";
+
+    /** Redis's getRangeLongFromObjectOrReply without a message. */
+    public static String rangeLong(long min, long max) {
+        return "value is out of range, value must between " + min + " and " + max;
+    }
+
     /** Redis's addReplySubcommandSyntaxError. */
     public static String subcommandSyntax(byte[] sub, String container) {
         String s = new String(sub, java.nio.charset.StandardCharsets.UTF_8);
