@@ -12,6 +12,7 @@ public final class Commands {
         StringCommands.register(t);
         BitCommands.register(t);
         KeyCommands.register(t);
+        SetCommands.register(t);
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);
