@@ -320,9 +320,10 @@ final class SetCommands {
 
     /** Redis's getPositiveLongFromObjectOrReply: a long >= 0, else msg (or its default) is replied. */
     private static boolean getPositiveLong(Client c, byte[] arg, String msg) {
+        if (msg == null) msg = Errors.MUST_BE_POSITIVE;
         if (!c.getLongLong(arg, msg)) return false;
         if (c.llval < 0) {
-            c.addReplyError(msg != null ? msg : Errors.MUST_BE_POSITIVE);
+            c.addReplyError(msg);
             return false;
         }
         return true;
