@@ -61,6 +61,10 @@ class SetCommandsDifferentialTest {
 
     /** Sends a command with a random reply to both servers; only the reply's first line must match. */
     static void random(String cmd) {
+        random(diff, cmd);
+    }
+
+    static void random(Differential diff, String cmd) {
         byte[][] args = RespClient.args(cmd.split(" "));
         String ours = new String(diff.ours().call(args), java.nio.charset.StandardCharsets.ISO_8859_1);
         String theirs = new String(diff.theirs().call(args), java.nio.charset.StandardCharsets.ISO_8859_1);
