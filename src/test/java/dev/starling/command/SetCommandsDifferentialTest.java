@@ -42,6 +42,11 @@ class SetCommandsDifferentialTest {
 
     @AfterEach
     void checkInvariants() {
+        checkInvariants(diff);
+    }
+
+    /** The keyspace invariants and every set's own (intset layout, member-bytes count, dict). */
+    static void checkInvariants(Differential diff) {
         String[] err = new String[1];
         diff.starling.onExecutor(() -> {
             err[0] = diff.starling.server.keyspace.validate();

@@ -8,9 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-
+import static dev.starling.pubsub.KeyspaceEventsTest.dirty;
+import static dev.starling.pubsub.KeyspaceEventsTest.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,9 +45,7 @@ class SetCommandsEventsTest {
     void close() {
         subOurs.close();
         subTheirs.close();
-        String[] err = new String[1];
-        diff.starling.onExecutor(() -> err[0] = diff.starling.server.keyspace.validate());
-        assertThat(err[0]).isNull();
+        SetCommandsDifferentialTest.checkInvariants(diff);
     }
 
     /** Runs each command on both servers (replies compared unordered), then compares the events and dirty. */
@@ -60,23 +57,6 @@ class SetCommandsEventsTest {
         assertThat(events(subOurs, diff.ours())).as("events of %s", String.join("; ", commands))
                 .isEqualTo(events(subTheirs, diff.theirs()));
         assertThat(dirty(diff.ours())).as("dirty after %s", String.join("; ", commands)).isEqualTo(dirty(diff.theirs()));
-    }
-
-    static List<String> events(RespClient sub, RespClient cmd) {
-        cmd.callString("PUBLISH", "end", "end");
-        List<String> out = new ArrayList<>();
-        while (true) {
-            String[] lines = sub.readReplyString().split("\r\n");
-            String channel = lines[6], message = lines[8];
-            if (channel.equals("end")) return out;
-            out.add(channel + " " + message);
-        }
-    }
-
-    static long dirty(RespClient c) {
-        String info = c.callString("INFO", "persistence");
-        int i = info.indexOf("rdb_changes_since_last_save:");
-        return Long.parseLong(info.substring(i + 28, info.indexOf("\r\n", i)));
     }
 
     @Test

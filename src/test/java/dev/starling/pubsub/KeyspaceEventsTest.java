@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a subscriber to every keyspace channel on each; the message sequences must be identical,
  * and so must INFO rdb_changes_since_last_save.
  */
-class KeyspaceEventsTest {
+public class KeyspaceEventsTest {
     static Differential diff;
     RespClient subOurs, subTheirs;
 
@@ -65,7 +65,7 @@ class KeyspaceEventsTest {
     }
 
     /** The messages a subscriber received up to an end marker, as "channel message" lines. */
-    static List<String> events(RespClient sub, RespClient cmd) {
+    public static List<String> events(RespClient sub, RespClient cmd) {
         cmd.callString("PUBLISH", "end", "end");
         List<String> out = new ArrayList<>();
         while (true) {
@@ -78,7 +78,8 @@ class KeyspaceEventsTest {
         }
     }
 
-    long dirty(RespClient c) {
+    /** INFO rdb_changes_since_last_save: Redis's server.dirty. */
+    public static long dirty(RespClient c) {
         String info = c.callString("INFO", "persistence");
         int i = info.indexOf("rdb_changes_since_last_save:");
         return Long.parseLong(info.substring(i + 28, info.indexOf("\r\n", i)));
