@@ -45,6 +45,13 @@ public final class Errors {
     public static final String LPOS_MAXLEN_NEGATIVE = "MAXLEN can't be negative";
     public static final String NUMKEYS_NOT_POSITIVE = "numkeys should be greater than 0";
     public static final String COUNT_NOT_POSITIVE = "count should be greater than 0";
+    // t_set.c
+    public static final String MUST_BE_POSITIVE = "value is out of range, must be positive";
+    public static final String SRANDMEMBER_RANGE = "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    public static final String NUMKEYS_POSITIVE = "numkeys should be greater than 0";
+    public static final String NUMKEYS_TOO_MANY = "Number of keys can't be greater than number of args";
+    public static final String LIMIT_NEGATIVE = "LIMIT can't be negative";
+
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
