@@ -11,6 +11,7 @@ public final class Commands {
         ConnectionCommands.register(t);
         StringCommands.register(t);
         BitCommands.register(t);
+        HyperLogLogCommands.register(t);
         KeyCommands.register(t);
         ListCommands.register(t);
         HashCommands.register(t);

@@ -65,6 +65,12 @@ public final class Errors {
     public static final String BITFIELD_OVERFLOW_TYPE = "Invalid OVERFLOW type specified";
     public static final String BITFIELD_TYPE = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
     public static final String BITFIELD_RO_WRITE = "BITFIELD_RO only supports the GET subcommand";
+    // hyperloglog.c
+    public static final String HLL_WRONGTYPE = "-WRONGTYPE Key is not a valid HyperLogLog string value.";
+    public static final String HLL_INVALIDOBJ = "-INVALIDOBJ Corrupted HLL object detected";
+    public static final String PFDEBUG_NO_KEY = "The specified key does not exist";
+    public static final String PFDEBUG_NOT_SPARSE = "HLL encoding is not sparse";
+    public static final String PFDEBUG_UNKNOWN = "Unknown PFDEBUG subcommand '%s'";
     public static final String EXPIRE_NX_INCOMPATIBLE = "NX and XX, GT or LT options at the same time are not compatible";
     public static final String EXPIRE_GT_LT_INCOMPATIBLE = "GT and LT options at the same time are not compatible";
     public static final String INVALID_FIRST_DB_INDEX = "invalid first DB index";
