@@ -272,23 +272,15 @@ public final class HyperLogLog {
     public static boolean sparseToDense(RawString o) {
         byte[] s = o.buf;
         if (encoding(s) == HLL_DENSE) return true;
+        // Decoding into zeroed one-byte registers sets exactly the VAL runs, with the same checks.
+        byte[] raw = new byte[HLL_REGISTERS];
+        if (!merge(raw, s, o.len)) return false;
         byte[] dense = new byte[HLL_DENSE_SIZE + 1];
         System.arraycopy(s, 0, dense, 0, HLL_HDR_SIZE);
         dense[ENCODING_OFFSET] = HLL_DENSE;
-        int idx = 0;
-        int p = HLL_HDR_SIZE, end = o.len;
-        while (p < end) {
-            int op = s[p] & 0xff;
-            int runlen = isZero(op) ? zeroLen(op) : isXzero(op) ? xzeroLen(s, p) : valLen(op);
-            if (runlen + idx > HLL_REGISTERS) return false; // overflow
-            if (isVal(op)) {
-                for (int regval = valValue(op); runlen > 0; runlen--) denseSetRegister(dense, HLL_HDR_SIZE, idx++, regval);
-            } else {
-                idx += runlen;
-            }
-            p += isXzero(op) ? 2 : 1;
+        for (int i = 0; i < HLL_REGISTERS; i++) {
+            if (raw[i] != 0) denseSetRegister(dense, HLL_HDR_SIZE, i, raw[i]);
         }
-        if (idx != HLL_REGISTERS) return false;
         o.buf = dense;
         o.len = HLL_DENSE_SIZE;
         return true;
@@ -361,25 +353,9 @@ public final class HyperLogLog {
             int n = 0;
             long last = first + span - 1;
             if (isZero || isXzero) {
-                if (index != first) {
-                    int len = (int) (index - first);
-                    if (len > HLL_SPARSE_ZERO_MAX_LEN) {
-                        xzeroSet(seq, n, len);
-                        n += 2;
-                    } else {
-                        seq[n++] = (byte) (len - 1);
-                    }
-                }
+                if (index != first) n = zeroRun(seq, n, (int) (index - first));
                 seq[n++] = valOp(count, 1);
-                if (index != last) {
-                    int len = (int) (last - index);
-                    if (len > HLL_SPARSE_ZERO_MAX_LEN) {
-                        xzeroSet(seq, n, len);
-                        n += 2;
-                    } else {
-                        seq[n++] = (byte) (len - 1);
-                    }
-                }
+                if (index != last) n = zeroRun(seq, n, (int) (last - index));
             } else {
                 int curval = valValue(op);
                 if (index != first) seq[n++] = valOp(curval, (int) (index - first));
@@ -428,6 +404,16 @@ public final class HyperLogLog {
         }
         invalidateCache(s);
         return 1;
+    }
+
+    /** Writes a ZERO (up to 64) or XZERO opcode for len zero registers at seq[n]; returns the next index. */
+    private static int zeroRun(byte[] seq, int n, int len) {
+        if (len > HLL_SPARSE_ZERO_MAX_LEN) {
+            xzeroSet(seq, n, len);
+            return n + 2;
+        }
+        seq[n] = (byte) (len - 1);
+        return n + 1;
     }
 
     /** hllSparseSet's promote label: convert, then set in the dense registers (always a change). */
