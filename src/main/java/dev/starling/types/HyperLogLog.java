@@ -106,6 +106,9 @@ public final class HyperLogLog {
 
     // ---------------------------------------------------------------- hashing
 
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /** MurmurHash2, 64-bit version, reading 8-byte blocks little-endian as Redis does on every arch. */
     public static long murmurHash64A(byte[] key, int len, int seed) {
         final long m = 0xc6a4a7935bd1e995L;
@@ -113,9 +116,7 @@ public final class HyperLogLog {
         long h = (seed & 0xffffffffL) ^ (len * m);
         int data = 0, end = len - (len & 7);
         while (data != end) {
-            long k = (key[data] & 0xffL) | (key[data + 1] & 0xffL) << 8 | (key[data + 2] & 0xffL) << 16
-                    | (key[data + 3] & 0xffL) << 24 | (key[data + 4] & 0xffL) << 32 | (key[data + 5] & 0xffL) << 40
-                    | (key[data + 6] & 0xffL) << 48 | (key[data + 7] & 0xffL) << 56;
+            long k = (long) LONG_LE.get(key, data);
             k *= m;
             k ^= k >>> r;
             k *= m;
