@@ -1,7 +1,6 @@
 package dev.starling.command;
 
 import dev.starling.support.Differential;
-import dev.starling.support.RespClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -442,61 +441,6 @@ class HyperLogLogCommandsTest {
         diff.same("MULTI");
         diff.same("PING");
         diff.same("EXEC");
-    }
-
-    @Test
-    void pfcount_dirtyCounter_movesAsInRedis() {
-        diff.same(pfadd("h", "y", 0, 10));
-        long ours0 = changes(diff.ours()), theirs0 = changes(diff.theirs());
-        diff.same("PFCOUNT", "h"); // recomputes: one change
-        diff.same("PFCOUNT", "h"); // cached: none
-        diff.same("PFCOUNT", "h", "missing"); // several keys: none
-        diff.same("PFCOUNT", "missing");
-        assertThat(changes(diff.ours()) - ours0).isEqualTo(changes(diff.theirs()) - theirs0);
-    }
-
-    private static long changes(RespClient client) {
-        String info = new String(client.call(RespClient.args("INFO", "persistence")), StandardCharsets.ISO_8859_1);
-        String field = "rdb_changes_since_last_save:";
-        int i = info.indexOf(field);
-        return Long.parseLong(info.substring(i + field.length(), info.indexOf("\r\n", i)));
-    }
-
-    @Test
-    void keyspaceEvents_sameEventsAsRedis() {
-        List<String> ours = new java.util.concurrent.CopyOnWriteArrayList<>();
-        diff.starling.onExecutor(() -> diff.starling.server.keyspaceEvents =
-                (type, event, key, dbid) -> ours.add(event + " " + new String(key, StandardCharsets.ISO_8859_1)));
-        try (RespClient sub = diff.redis.raw()) {
-            diff.same("CONFIG", "SET", "notify-keyspace-events", "KEA");
-            sub.call(b("PSUBSCRIBE"), b("__keyevent@0__:*"));
-            diff.same("PFADD", "h", "a", "b");
-            diff.same("PFADD", "h", "a");
-            diff.same("PFADD", "h");
-            diff.same("PFADD", "e");
-            diff.same("PFCOUNT", "h");
-            diff.same("PFCOUNT", "h", "e");
-            diff.same("PFMERGE", "m", "h", "e");
-            diff.same("PFDEBUG", "TODENSE", "m");
-            diff.same("SET", "s", "x");
-            diff.same("PFADD", "s", "a");
-            diff.same("PFMERGE", "s", "h");
-            diff.theirs().call(b("PUBLISH"), b("__keyevent@0__:end"), b("end"));
-            List<String> theirs = new ArrayList<>();
-            for (;;) {
-                String msg = new String(sub.readReply(), StandardCharsets.ISO_8859_1);
-                String[] parts = msg.split("\r\n");
-                // *4 $8 pmessage $n pattern $n channel $n key
-                String channel = parts[6], key = parts[8];
-                if (channel.endsWith(":end")) break;
-                if (!channel.endsWith(":set")) theirs.add(channel.substring(channel.indexOf(':') + 1) + " " + key);
-            }
-            assertThat(theirs).contains("pfadd h", "pfadd m");
-            assertThat(ours).containsExactlyElementsOf(theirs);
-        } finally {
-            diff.same("CONFIG", "SET", "notify-keyspace-events", "");
-            diff.starling.onExecutor(() -> diff.starling.server.keyspaceEvents = (type, event, key, dbid) -> {});
-        }
     }
 
     @Test
