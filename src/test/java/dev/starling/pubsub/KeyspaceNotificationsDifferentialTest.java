@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Keyspace notifications and server.dirty, command by command against redis-server 7.0: every
- * event name of the string, bit, generic and transaction commands under several
+ * event name of the string, bit, HyperLogLog, generic and transaction commands under several
  * notify-keyspace-events settings (each class character, K and E apart, and the n and m extras
  * that A leaves out), to RESP2 and RESP3 subscribers. Each step also compares the change of
  * rdb_changes_since_last_save.
@@ -242,6 +242,52 @@ class KeyspaceNotificationsDifferentialTest {
         n.step("FLUSHALL");
         n.step("FLUSHALL");
         n.step("FLUSHDB", "ASYNC");
+    }
+
+    @ParameterizedTest(name = "{0} RESP{1}")
+    @MethodSource("settings")
+    void hyperLogLogCommands_eachEvent_sameNotificationsAndDirty(String flags, int resp) {
+        // PFCOUNT rewriting the cache counts a change and publishes nothing; PFMERGE publishes
+        // "pfadd"; PFDEBUG's conversions count a change silently.
+        open(flags, resp);
+        n.step("PFADD", "h", "a", "b", "c");
+        n.step("PFADD", "h", "a", "b");
+        n.step("PFADD", "h", "a", "d", "e", "f");
+        n.step("PFADD", "h");
+        n.step("PFADD", "empty");
+        n.step("PFCOUNT", "h");
+        n.step("PFCOUNT", "h");
+        n.step("PFCOUNT", "h", "empty", "missing");
+        n.step("PFCOUNT", "missing");
+        n.step("PFMERGE", "m", "h", "empty");
+        n.step("PFMERGE", "m");
+        n.step("PFMERGE", "m2", "missing");
+        n.step("PFDEBUG", "ENCODING", "h");
+        n.step("PFDEBUG", "DECODE", "h");
+        n.step("PFDEBUG", "GETREG", "h");
+        n.step("PFDEBUG", "TODENSE", "m");
+        n.step("PFDEBUG", "TODENSE", "m");
+        n.step("PFADD", "m", "x", "y");
+        n.step("PFCOUNT", "m");
+        n.step("PFADD", "r", "e2119568080"); // a register run too long for sparse: promoted
+        n.step("SET", "s", "x");
+        n.step("PFADD", "s", "a");
+        n.step("PFMERGE", "s", "h");
+        n.step("PFCOUNT", "s");
+        n.step("SET", "bad", "HYLL\u0001\0\0\0\0\0\0\0\0\0\0\0\u007f\u007e"); // 16255 registers: corrupt
+        n.step("PFADD", "bad", "a", "b", "c");
+        n.step("PFCOUNT", "bad");
+        n.step("PFMERGE", "bad2", "bad");
+        n.step("PEXPIRE", "h", "2");
+        // Both servers set the TTL before replying, so the key is past it 2 ms after the reply.
+        long expired = System.currentTimeMillis() + 2;
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > expired + 1);
+        n.step("PFADD", "h", "z"); // expired first: "expired", then a new key
+        n.step("MULTI");
+        n.step("PFADD", "q", "1", "2");
+        n.step("PFCOUNT", "q");
+        n.step("PFMERGE", "q2", "q");
+        n.step("EXEC");
     }
 
     @ParameterizedTest(name = "{0} RESP{1}")
