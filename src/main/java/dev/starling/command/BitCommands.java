@@ -1,5 +1,6 @@
 package dev.starling.command;
 
+import dev.starling.config.Config;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.keyspace.MemorySize;
 import dev.starling.protocol.Errors;
@@ -61,6 +62,12 @@ final class BitCommands {
     private static final byte[] LONG_INVALID_TEXT = ascii(Long.toString(Numbers.INVALID));
 
     /**
+     * Set by lookupStringForBit: the key was created or grew (Redis's *dirty out-parameter; one
+     * executor thread, so a field is safe).
+     */
+    private static boolean bitLookupDirty;
+
+    /**
      * Redis's lookupStringForBitCommand: the key's value as a RawString at least maxbit/8+1 bytes
      * long (created if missing), or null after a WRONGTYPE reply.
      */
@@ -71,6 +78,7 @@ final class BitCommands {
         if (e == null) {
             RawString r = new RawString(new byte[bytes], bytes, false);
             c.db.add(key, r);
+            bitLookupDirty = true;
             return r;
         }
         if (!isString(e.value)) {
@@ -79,8 +87,11 @@ final class BitCommands {
         }
         RawString r = StringCommands.unshare(c, e, 0);
         long before = MemorySize.ofValue(r);
+        int oldLen = r.len;
         r.growZero(bytes);
-        StringCommands.reportGrowth(c, e, before);
+        bitLookupDirty = r.len != oldLen;
+        if (bitLookupDirty) StringCommands.reportGrowth(c, e, before);
+        else c.db.adjustMemory(MemorySize.ofValue(r) - before);
         return r;
     }
 
@@ -109,8 +120,14 @@ final class BitCommands {
         int byteIdx = (int) (off >> 3);
         int mask = 1 << (7 - (int) (off & 7));
         int old = r.buf[byteIdx] & mask;
-        if (on != 0) r.buf[byteIdx] |= (byte) mask;
-        else r.buf[byteIdx] &= (byte) ~mask;
+        // Only a new or grown string, or a flipped bit, is a change (signal, event, dirty).
+        if (bitLookupDirty || (old != 0) != (on != 0)) {
+            if (on != 0) r.buf[byteIdx] |= (byte) mask;
+            else r.buf[byteIdx] &= (byte) ~mask;
+            if (!bitLookupDirty) c.db.ks.listener.keyModified(c.db, c.argv[1]);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "setbit", c.argv[1], c.db.id);
+            c.server.dirty++;
+        }
         c.addReply(old != 0 ? Resp.CONE : Resp.CZERO);
     }
 
@@ -344,9 +361,14 @@ final class BitCommands {
             }
             // Redis stores the result as a raw-encoded object whatever its length.
             StringCommands.setKey(c, targetkey, new RawString(res, maxlen, false));
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", targetkey, c.db.id);
+            c.server.dirty++;
         } else {
-            c.db.expireIfNeeded(targetkey);
-            c.db.delete(targetkey);
+            // Redis's dbDelete: no expiry check, so an expired target counts as deleted ("del").
+            if (c.db.delete(targetkey)) {
+                c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", targetkey, c.db.id);
+                c.server.dirty++;
+            }
         }
         c.addReplyLongLong(maxlen);
     }
@@ -461,6 +483,7 @@ final class BitCommands {
             if (target == null) return;
         }
         c.addReplyArrayLen(numops);
+        int changes = 0;
         for (int j = 0; j < numops; j++) {
             int kind = kinds[j];
             int opcode = kind & 3;
@@ -515,9 +538,16 @@ final class BitCommands {
             if (!(overflow && ow == FAIL)) {
                 c.addReplyLongLong(retval);
                 setBits(target.buf, offset, bits, newval);
+                // A field left as it was is no change, unless the string was created or grew (Redis 7.0).
+                if (bitLookupDirty || oldval != newval) changes++;
             } else {
                 c.addReplyNull();
             }
+        }
+        if (changes > 0) {
+            c.db.ks.listener.keyModified(c.db, c.argv[1]);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "setbit", c.argv[1], c.db.id);
+            c.server.dirty += changes;
         }
     }
 

@@ -28,6 +28,7 @@ final class ClientCommands {
         t.bind("client|reply", ClientCommands::reply);
         t.bind("client|no-evict", ClientCommands::noEvict);
         t.bind("client|help", ClientCommands::help);
+        t.bind("client|unblock", ClientCommands::unblock);
     }
 
     /** Installs the per-server CLIENT PAUSE state. */
@@ -258,6 +259,25 @@ final class ClientCommands {
             t += now;
         }
         return t;
+    }
+
+    /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was blocked on keys and is now unblocked. */
+    static void unblock(Client c) {
+        if (c.argc > 4) {
+            c.addReplyError(Errors.subcommandSyntax(c.argv[1], "client"));
+            return;
+        }
+        boolean error = false;
+        if (c.argc == 4) {
+            if (equalsAscii(c.argv[3], "error")) error = true;
+            else if (!equalsAscii(c.argv[3], "timeout")) {
+                c.addReplyError(Errors.CLIENT_UNBLOCK_REASON);
+                return;
+            }
+        }
+        if (!c.getLongLong(c.argv[2], null)) return;
+        Client target = c.server.clients.get(c.llval);
+        c.addReplyLongLong(target != null && c.server.blocking.clientUnblock(target, error) ? 1 : 0);
     }
 
     static void unpause(Client c) {

@@ -59,12 +59,6 @@ public final class Command {
 
     /** Null until a command family binds it; unbound commands are "unknown" to clients. */
     public CommandHandler handler;
-    /**
-     * True if the handler moves server.dirty itself, as Redis's does (by the number of changes, or
-     * not at all when nothing changed); otherwise INFO counts one per call of a write command.
-     */
-    public boolean countsDirty;
-
     /** Per-call latency in nanoseconds for INFO latencystats (Redis's latency_histogram, 1ns..1s). */
     public org.HdrHistogram.Histogram latencyHistogram;
 

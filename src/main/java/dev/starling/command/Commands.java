@@ -11,8 +11,12 @@ public final class Commands {
         ConnectionCommands.register(t);
         StringCommands.register(t);
         BitCommands.register(t);
+        HyperLogLogCommands.register(t);
         KeyCommands.register(t);
         ZSetCommands.register(t);
+        ListCommands.register(t);
+        HashCommands.register(t);
+        SetCommands.register(t);
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);

@@ -27,9 +27,19 @@ final class ConnectionCommands {
             c.addReplyErrorArity();
             return;
         }
-        if (c.argc == 1) c.addReply(Resp.PONG);
-        else c.addReplyBulk(c.argv[1]);
+        if (c.has(Client.PUBSUB) && c.resp == 2) {
+            // Subscribed RESP2 clients only read arrays: ["pong", message or ""].
+            c.addReplyArrayLen(2);
+            c.addReplyBulk(PONG_BULK);
+            c.addReplyBulk(c.argc == 1 ? EMPTY : c.argv[1]);
+        } else if (c.argc == 1) {
+            c.addReply(Resp.PONG);
+        } else {
+            c.addReplyBulk(c.argv[1]);
+        }
     }
+
+    private static final byte[] PONG_BULK = {'p', 'o', 'n', 'g'}, EMPTY = {};
 
     static void echo(Client c) {
         c.addReplyBulk(c.argv[1]);

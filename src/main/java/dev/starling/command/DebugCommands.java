@@ -6,6 +6,7 @@ import dev.starling.protocol.Numbers;
 import dev.starling.server.Client;
 import dev.starling.server.Server;
 import dev.starling.types.ObjectEncoding;
+import dev.starling.types.Quicklist;
 import dev.starling.types.RawString;
 
 import java.net.InetAddress;
@@ -129,6 +130,15 @@ public final class DebugCommands {
             c.addReplyOk();
         } else if (is(sub, "object") && argc == 3) {
             object(c);
+        } else if (is(sub, "quicklist-packed-threshold") && argc == 3) {
+            long sz = dev.starling.config.Config.parseMemory(c.argString(2));
+            // quicklistisSetPackedThreshold refuses values within 1 MB of 4 GB.
+            if (sz < 0 || sz > (1L << 32) - (1 << 20)) {
+                c.addReplyError("argument must be a memory value bigger than 1 and smaller than 4gb");
+            } else {
+                dev.starling.types.Quicklist.packedThreshold = sz;
+                c.addReplyOk();
+            }
         } else {
             addReplySubcommandSyntaxError(c, "DEBUG");
         }
@@ -220,7 +230,38 @@ public final class DebugCommands {
         long addr = 0x7f0000000000L | ((long) System.identityHashCode(v) << 4);
         c.addReplyStatus("Value at:0x" + Long.toHexString(addr) + " refcount:" + refcount + " encoding:" + enc
                 + " serializedlength:" + serializedLength(v) + " lru:" + e.lru
-                + " lru_seconds_idle:" + c.server.keyspace.idleMillis(e) / 1000);
+                + " lru_seconds_idle:" + c.server.keyspace.idleMillis(e) / 1000 + quicklistInfo(v));
+    }
+
+    /** DEBUG OBJECT's extra fields for a quicklist (Redis's ql_* fields), else "". */
+    static String quicklistInfo(Object v) {
+        if (!(v instanceof Quicklist ql)) return "";
+        double avg = (double) ql.count() / ql.nodes();
+        return " ql_nodes:" + ql.nodes() + " ql_avg_node:" + new java.math.BigDecimal(avg).setScale(2, java.math.RoundingMode.HALF_EVEN).toPlainString()
+                + " ql_listpack_max:" + ql.fill() + " ql_compressed:" + (ql.compressDepth() != 0 ? 1 : 0)
+                + " ql_uncompressed_size:" + ql.uncompressedSize();
+    }
+
+    /**
+     * RDB_TYPE_LIST_QUICKLIST_2's size: the node count, then per node its container and either the
+     * LZF block of a compressed node or the raw bytes as an RDB string (LZF-compressed by
+     * rdbSaveRawString when over 20 bytes and it shrinks).
+     */
+    static long quicklistSerializedLength(Quicklist ql) {
+        long n = rdbLenBytes(ql.nodes());
+        for (Quicklist.Node x = ql.head(); x != null; x = x.next()) {
+            n += 1;
+            if (x.isCompressed()) {
+                int clen = x.stored().length;
+                n += 1 + rdbLenBytes(clen) + rdbLenBytes(x.size()) + clen;
+                continue;
+            }
+            int len = x.size();
+            byte[] comp = len > 20 ? dev.starling.types.Lzf.compress(x.raw(), 0, len, len - 4) : null;
+            if (comp != null) n += 1 + rdbLenBytes(comp.length) + rdbLenBytes(len) + comp.length;
+            else n += rdbLenBytes(len) + len;
+        }
+        return n;
     }
 
     /**
@@ -230,6 +271,7 @@ public final class DebugCommands {
      * computation once it exists.
      */
     static long serializedLength(Object v) {
+        if (v instanceof Quicklist ql) return quicklistSerializedLength(ql);
         byte[] b = v instanceof byte[] a ? a : v instanceof RawString r ? r.toBytes() : null;
         if (b == null) return 0;
         if (b.length <= 11 && Numbers.isLong(b)) {

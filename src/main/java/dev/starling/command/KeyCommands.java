@@ -1,5 +1,6 @@
 package dev.starling.command;
 
+import dev.starling.config.Config;
 import dev.starling.keyspace.Db;
 import dev.starling.keyspace.Dict;
 import dev.starling.keyspace.Glob;
@@ -110,7 +111,11 @@ final class KeyCommands {
         long n = 0;
         for (int i = 1; i < c.argc; i++) {
             c.db.expireIfNeeded(c.argv[i]);
-            if (c.db.delete(c.argv[i])) n++;
+            if (c.db.delete(c.argv[i])) {
+                c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", c.argv[i], c.db.id);
+                c.server.dirty++;
+                n++;
+            }
         }
         c.addReplyLongLong(n);
     }
@@ -171,6 +176,9 @@ final class KeyCommands {
         }
         c.db.delete(src);
         addMoved(c.db, dst, value, lru, expire);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "rename_from", src, c.db.id);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "rename_to", dst, c.db.id);
+        c.server.dirty++;
         c.addReply(nx ? Resp.CONE : Resp.OK);
     }
 
@@ -203,6 +211,9 @@ final class KeyCommands {
         int lru = e.lru;
         src.delete(key);
         addMoved(dst, key, value, lru, expire);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "move_from", key, src.id);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "move_to", key, dst.id);
+        c.server.dirty++;
         c.addReply(Resp.CONE);
     }
 
@@ -254,6 +265,8 @@ final class KeyCommands {
         if (delete) dst.delete(newkey);
         dst.add(newkey, dup);
         if (expire != -1) dst.setExpire(newkey, expire);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "copy_to", newkey, dst.id);
+        c.server.dirty++;
         c.addReply(Resp.CONE);
     }
 
@@ -278,7 +291,11 @@ final class KeyCommands {
         if (id1 != id2) {
             ks.listener.dbsSwapping(ks.dbs[id1], ks.dbs[id2]);
             ks.dbs[id1].swapWith(ks.dbs[id2]);
+            // Clients blocked in either db may now find their keys (Redis's scanDatabaseForReadyKeys).
+            c.server.blocking.scanDatabaseForReadyKeys(ks.dbs[id1]);
+            c.server.blocking.scanDatabaseForReadyKeys(ks.dbs[id2]);
         }
+        c.server.dirty++;
         c.addReplyOk();
     }
 
@@ -451,7 +468,7 @@ final class KeyCommands {
     static void flushdb(Client c) {
         if (!flushFlagsOk(c)) return;
         c.db.ks.listener.dbFlushing(c.db);
-        c.db.clear();
+        c.server.dirty += c.db.clear();
         c.addReplyOk();
     }
 
@@ -459,8 +476,9 @@ final class KeyCommands {
         if (!flushFlagsOk(c)) return;
         for (Db db : c.server.keyspace.dbs) {
             db.ks.listener.dbFlushing(db);
-            db.clear();
+            c.server.dirty += db.clear();
         }
+        // Redis then saves when save points are configured, which resets dirty (persistence milestone).
         c.addReplyOk();
     }
 
@@ -557,12 +575,16 @@ final class KeyCommands {
         }
         if (checkAlreadyExpired(c, when)) {
             db.delete(key);
+            c.server.dirty++;
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, db.id);
             c.addReply(Resp.CONE);
             return;
         }
         db.setExpire(key, when);
-        db.ks.listener.keyModified(db, key);
         c.addReply(Resp.CONE);
+        db.ks.listener.keyModified(db, key);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, db.id);
+        c.server.dirty++;
     }
 
     /** A time at or before now deletes at once, except on a replica (its master sends the DEL). */
@@ -611,7 +633,9 @@ final class KeyCommands {
         }
         if (c.db.removeExpire(c.argv[1])) {
             c.db.ks.listener.keyModified(c.db, c.argv[1]);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "persist", c.argv[1], c.db.id);
             c.addReply(Resp.CONE);
+            c.server.dirty++;
         } else {
             c.addReply(Resp.CZERO);
         }
@@ -645,7 +669,7 @@ final class KeyCommands {
 
     /** The entry for OBJECT's key without touching it, or null after replying null. */
     private static KeyEntry objectLookup(Client c) {
-        KeyEntry e = c.db.lookupKeyReadNoTouch(c.argv[2]);
+        KeyEntry e = c.db.lookupKeyReadNoNotify(c.argv[2]);
         if (e == null) c.addReplyNull();
         return e;
     }

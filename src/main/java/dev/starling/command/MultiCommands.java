@@ -1,5 +1,6 @@
 package dev.starling.command;
 
+import dev.starling.keyspace.ByteKey;
 import dev.starling.keyspace.Db;
 import dev.starling.keyspace.Keyspace;
 import dev.starling.protocol.Errors;
@@ -37,7 +38,7 @@ public final class MultiCommands {
     private final Server server;
     private final Command execCmd, discardCmd, multiCmd, watchCmd, quitCmd, resetCmd;
     /** Per db id: watched key → clients watching it. */
-    private final HashMap<WatchKey, ArrayList<Client>>[] byDb;
+    private final HashMap<ByteKey, ArrayList<Client>>[] byDb;
     /** Entries over all of {@link #byDb} (zero: writes skip the lookup). */
     private int watchedKeys;
 
@@ -86,34 +87,13 @@ public final class MultiCommands {
         return s != null && (s.cmdFlags & (Command.WRITE | Command.MAY_REPLICATE)) != 0;
     }
 
-    /** A key as a hash map key (byte[] compares by identity). */
-    static final class WatchKey {
-        final byte[] bytes;
-        final int hash;
-
-        WatchKey(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof WatchKey k && k.hash == hash && Arrays.equals(k.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
     /** One WATCHed key of a client; expired: the key was already logically expired when watched. */
     static final class WatchedKey {
         final Db db;
-        final WatchKey key;
+        final ByteKey key;
         boolean expired;
 
-        WatchedKey(Db db, WatchKey key, boolean expired) {
+        WatchedKey(Db db, ByteKey key, boolean expired) {
             this.db = db;
             this.key = key;
             this.expired = expired;
@@ -130,11 +110,10 @@ public final class MultiCommands {
 
     /**
      * Redis's flagTransaction: a command rejected inside MULTI makes EXEC abort. A rejected EXEC
-     * itself discards the transaction and says why (Redis's execCommandAbort).
+     * itself discards the transaction and says why (Redis's execCommandAbort), in MULTI or not.
      */
     String flagTransaction(Client c, Command cmd, String err) {
-        if (!c.has(Client.MULTI)) return err;
-        c.flags |= Client.DIRTY_EXEC;
+        if (c.has(Client.MULTI)) c.flags |= Client.DIRTY_EXEC;
         if (cmd != execCmd) return err;
         discardTransaction(c);
         return Errors.execAbortBecause(err);
@@ -254,7 +233,7 @@ public final class MultiCommands {
 
     private void watchForKey(Client c, byte[] key) {
         ClientState s = state(c);
-        WatchKey k = new WatchKey(key);
+        ByteKey k = new ByteKey(key);
         for (int i = 0, n = s.watched.size(); i < n; i++) {
             WatchedKey w = s.watched.get(i);
             if (w.db == c.db && w.key.equals(k)) return;
@@ -273,7 +252,7 @@ public final class MultiCommands {
         if (s == null || s.watched.isEmpty()) return;
         for (int i = 0, n = s.watched.size(); i < n; i++) {
             WatchedKey w = s.watched.get(i);
-            HashMap<WatchKey, ArrayList<Client>> m = byDb[w.db.id];
+            HashMap<ByteKey, ArrayList<Client>> m = byDb[w.db.id];
             ArrayList<Client> clients = m.get(w.key);
             if (clients == null) continue;
             clients.remove(c);
@@ -296,7 +275,7 @@ public final class MultiCommands {
         return false;
     }
 
-    private static WatchedKey find(Client c, Db db, WatchKey key) {
+    private static WatchedKey find(Client c, Db db, ByteKey key) {
         ArrayList<WatchedKey> ws = c.multiState.watched;
         for (int i = 0, n = ws.size(); i < n; i++) {
             WatchedKey w = ws.get(i);
@@ -312,9 +291,9 @@ public final class MultiCommands {
 
     /** Redis's touchWatchedKey: key in db was written. */
     private void touchWatchedKey(Db db, byte[] key) {
-        HashMap<WatchKey, ArrayList<Client>> m = byDb[db.id];
+        HashMap<ByteKey, ArrayList<Client>> m = byDb[db.id];
         if (m.isEmpty()) return;
-        WatchKey k = new WatchKey(key);
+        ByteKey k = new ByteKey(key);
         ArrayList<Client> clients = m.get(k);
         if (clients == null) return;
         for (Client c : clients.toArray(new Client[0])) {
@@ -335,10 +314,10 @@ public final class MultiCommands {
      * with replacedWith. Touches the watched keys whose existence or value changes.
      */
     private void touchAllWatchedKeysInDb(Db emptied, Db replacedWith) {
-        HashMap<WatchKey, ArrayList<Client>> m = byDb[emptied.id];
+        HashMap<ByteKey, ArrayList<Client>> m = byDb[emptied.id];
         if (m.isEmpty()) return;
         ArrayList<Client> dirty = new ArrayList<>();
-        for (Map.Entry<WatchKey, ArrayList<Client>> e : m.entrySet()) {
+        for (Map.Entry<ByteKey, ArrayList<Client>> e : m.entrySet()) {
             byte[] key = e.getKey().bytes;
             boolean existsInEmptied = emptied.dict.get(key) != null;
             boolean existsInReplacement = replacedWith != null && replacedWith.dict.get(key) != null;
@@ -386,6 +365,16 @@ public final class MultiCommands {
         @Override
         public void keyEvicted(Db db, byte[] key) {
             next.keyEvicted(db, key);
+        }
+
+        @Override
+        public void keyAdded(Db db, byte[] key) {
+            next.keyAdded(db, key);
+        }
+
+        @Override
+        public void keyMiss(Db db, byte[] key) {
+            next.keyMiss(db, key);
         }
 
         @Override

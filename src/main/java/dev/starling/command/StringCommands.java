@@ -1,5 +1,6 @@
 package dev.starling.command;
 
+import dev.starling.config.Config;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.keyspace.MemorySize;
 import dev.starling.protocol.Errors;
@@ -231,6 +232,8 @@ final class StringCommands {
         if (c.argc == 3) {
             // The benchmarked path: no options, no parsing.
             setKey(c, c.argv[1], c.argv[2]);
+            c.server.dirty++;
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", c.argv[1], c.db.id);
             c.addReplyOk();
             return;
         }
@@ -257,7 +260,12 @@ final class StringCommands {
             return;
         }
         c.db.setKey(key, val, (flags & KEEPTTL) != 0);
-        if (expire != null) c.db.setExpire(key, when);
+        c.server.dirty++;
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", key, c.db.id);
+        if (expire != null) {
+            c.db.setExpire(key, when);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, c.db.id);
+        }
         if ((flags & SET_GET) == 0) {
             if (okReply != null) c.addReply(okReply);
             else c.addReplyOk();
@@ -297,22 +305,33 @@ final class StringCommands {
         c.addReplyBulk(stringBuf(e.value), 0, stringLength(e.value));
         if ((flags & (PXAT | EXAT)) != 0 && when <= c.db.ks.now) {
             c.db.delete(key);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
+            c.server.dirty++;
         } else if (expire != null) {
             c.db.setExpire(key, when);
             c.db.ks.listener.keyModified(c.db, key);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, c.db.id);
+            c.server.dirty++;
         } else if ((flags & PERSIST) != 0 && c.db.removeExpire(key)) {
             c.db.ks.listener.keyModified(c.db, key);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "persist", key, c.db.id);
+            c.server.dirty++;
         }
     }
 
     static void getdel(Client c) {
         if (!getGeneric(c)) return;
-        c.db.delete(c.argv[1]);
+        if (c.db.delete(c.argv[1])) {
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", c.argv[1], c.db.id);
+            c.server.dirty++;
+        }
     }
 
     static void getset(Client c) {
         if (!getGeneric(c)) return;
         c.db.setKey(c.argv[1], c.argv[2], false);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", c.argv[1], c.db.id);
+        c.server.dirty++;
     }
 
     static void mget(Client c) {
@@ -345,7 +364,11 @@ final class StringCommands {
                 }
             }
         }
-        for (int j = 1; j < c.argc; j += 2) setKey(c, c.argv[j], c.argv[j + 1]);
+        for (int j = 1; j < c.argc; j += 2) {
+            setKey(c, c.argv[j], c.argv[j + 1]);
+            c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", c.argv[j], c.db.id);
+        }
+        c.server.dirty += (c.argc - 1) / 2;
         if (nx) c.addReply(Resp.CONE);
         else c.addReplyOk();
     }
@@ -383,6 +406,8 @@ final class StringCommands {
             reportGrowth(c, e, before);
             totlen = r.len;
         }
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "append", key, c.db.id);
+        c.server.dirty++;
         c.addReplyLongLong(totlen);
     }
 
@@ -475,6 +500,8 @@ final class StringCommands {
             System.arraycopy(value, 0, r.buf, (int) offset, value.length);
             reportGrowth(c, e, before);
         }
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "setrange", key, c.db.id);
+        c.server.dirty++;
         c.addReplyLongLong(r.len);
     }
 
@@ -527,6 +554,8 @@ final class StringCommands {
         byte[] digits = longToBytes(value);
         if (e != null) c.db.overwrite(e, digits);
         else c.db.add(key, digits);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "incrby", key, c.db.id);
+        c.server.dirty++;
         c.addReplyLongLong(value);
     }
 
@@ -583,6 +612,8 @@ final class StringCommands {
                 : text;
         if (e != null) c.db.overwrite(e, stored);
         else c.db.add(key, stored);
+        c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "incrbyfloat", key, c.db.id);
+        c.server.dirty++;
         c.addReplyBulk(text);
     }
 

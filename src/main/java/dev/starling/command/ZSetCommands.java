@@ -73,10 +73,6 @@ final class ZSetCommands {
         t.bind("zpopmax", ZSetCommands::zpopmax);
         t.bind("zmpop", ZSetCommands::zmpop);
         t.bind("zrandmember", ZSetCommands::zrandmember);
-        for (String name : new String[] {"zadd", "zincrby", "zrem", "zremrangebyscore", "zremrangebyrank", "zremrangebylex",
-                "zunionstore", "zinterstore", "zdiffstore", "zrangestore", "zpopmin", "zpopmax", "zmpop"}) {
-            t.find(name).countsDirty = true;
-        }
     }
 
     private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
@@ -1276,7 +1272,7 @@ final class ZSetCommands {
             int moreargs = c.argc - 1 - j;
             if (count == -1 && KeyCommands.is(c.argv[j], "count") && moreargs > 0) {
                 j++;
-                count = rangeLong(c, c.argv[j], 1, Errors.COUNT_POSITIVE);
+                count = rangeLong(c, c.argv[j], 1, Errors.COUNT_NOT_POSITIVE);
                 if (count < 0) return null;
             } else {
                 c.addReplyErrorSyntax();

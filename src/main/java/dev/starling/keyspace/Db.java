@@ -37,6 +37,7 @@ public final class Db {
         KeyEntry e = lookup(key);
         if (e == null) {
             ks.keyspaceMisses++;
+            ks.listener.keyMiss(this, key);
         } else {
             ks.keyspaceHits++;
         }
@@ -67,6 +68,13 @@ public final class Db {
      * keyspace hit or miss but leaving the LRU/LFU clock alone (TYPE, TTL, EXISTS, OBJECT).
      */
     public KeyEntry lookupKeyReadNoTouch(byte[] key) {
+        KeyEntry e = lookupKeyReadNoNotify(key);
+        if (e == null) ks.listener.keyMiss(this, key);
+        return e;
+    }
+
+    /** lookupKeyReadNoTouch without the "keymiss" event (Redis's LOOKUP_NONOTIFY, used by OBJECT). */
+    public KeyEntry lookupKeyReadNoNotify(byte[] key) {
         KeyEntry e = lookupNoTouch(key);
         if (e == null) {
             ks.keyspaceMisses++;
@@ -96,6 +104,8 @@ public final class Db {
         e.lru = ks.initialLru();
         ks.datasetBytes += MemorySize.ofKey(key) + MemorySize.ofValue(value);
         ks.listener.keyModified(this, key);
+        ks.addHook.keyAdded(this, key, value);
+        ks.listener.keyAdded(this, e.key);
         return e;
     }
 

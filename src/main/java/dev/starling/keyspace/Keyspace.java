@@ -20,12 +20,25 @@ public final class Keyspace {
         /** A key was evicted for maxmemory (after its deletion: propagate DEL, "evicted" event). */
         default void keyEvicted(Db db, byte[] key) {}
 
+        /** A key was created (Redis's dbAdd: the "new" keyspace event). */
+        default void keyAdded(Db db, byte[] key) {}
+
+        /** A read lookup found no live key (Redis's lookupKey: the "keymiss" keyspace event). */
+        default void keyMiss(Db db, byte[] key) {}
+
         /** db is about to be emptied (FLUSHDB, FLUSHALL): WATCH invalidation. */
         default void dbFlushing(Db db) {}
 
         /** a and b are about to swap contents (SWAPDB): WATCH invalidation. */
         default void dbsSwapping(Db a, Db b) {}
     }
+
+    /** Told when a key is added (Redis's dbAdd calls signalKeyAsReady): blocked clients wake on it. */
+    public interface AddHook {
+        void keyAdded(Db db, byte[] key, Object value);
+    }
+
+    public AddHook addHook = (db, key, value) -> {};
 
     public final Db[] dbs;
     public final Clock clock;

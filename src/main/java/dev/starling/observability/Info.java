@@ -23,8 +23,8 @@ import java.util.Set;
 /**
  * INFO, as Redis 7.0's genRedisInfoString: the sections in Redis's order with Redis's field names,
  * from live server state. Also owns the per-command latency histograms (INFO latencystats), the
- * sampled instantaneous metrics (Redis's trackInstantaneousMetric in the cron) and the dirty
- * counter for rdb_changes_since_last_save.
+ * sampled instantaneous metrics (Redis's trackInstantaneousMetric in the cron). Commands count
+ * server.dirty themselves, where data changes (rdb_changes_since_last_save).
  */
 public final class Info {
     private final Server server;
@@ -53,7 +53,6 @@ public final class Info {
     }
 
     private void afterCall(Client c, Command cmd, long micros) {
-        if (cmd.has(Command.WRITE) && !cmd.countsDirty) server.dirty++;
         if (!server.config.latencyTracking) return;
         // Kept on the Command itself: no map lookup per call.
         Histogram h = cmd.latencyHistogram;

@@ -38,6 +38,20 @@ public final class Errors {
         return "-EXECABORT Transaction discarded because of: " + (err.startsWith("-") ? err.substring(1) : err);
     }
 
+    // t_list.c
+    public static final String POP_COUNT_NOT_POSITIVE = "value is out of range, must be positive";
+    public static final String LPOS_RANK_ZERO = "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+    public static final String LPOS_COUNT_NEGATIVE = "COUNT can't be negative";
+    public static final String LPOS_MAXLEN_NEGATIVE = "MAXLEN can't be negative";
+    public static final String NUMKEYS_NOT_POSITIVE = "numkeys should be greater than 0";
+    public static final String COUNT_NOT_POSITIVE = "count should be greater than 0";
+    // t_set.c
+    public static final String MUST_BE_POSITIVE = "value is out of range, must be positive";
+    public static final String SRANDMEMBER_RANGE = "value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    public static final String NUMKEYS_POSITIVE = "numkeys should be greater than 0";
+    public static final String NUMKEYS_TOO_MANY = "Number of keys can't be greater than number of args";
+    public static final String LIMIT_NEGATIVE = "LIMIT can't be negative";
+
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
@@ -51,6 +65,12 @@ public final class Errors {
     public static final String BITFIELD_OVERFLOW_TYPE = "Invalid OVERFLOW type specified";
     public static final String BITFIELD_TYPE = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
     public static final String BITFIELD_RO_WRITE = "BITFIELD_RO only supports the GET subcommand";
+    // hyperloglog.c
+    public static final String HLL_WRONGTYPE = "-WRONGTYPE Key is not a valid HyperLogLog string value.";
+    public static final String HLL_INVALIDOBJ = "-INVALIDOBJ Corrupted HLL object detected";
+    public static final String PFDEBUG_NO_KEY = "The specified key does not exist";
+    public static final String PFDEBUG_NOT_SPARSE = "HLL encoding is not sparse";
+    public static final String PFDEBUG_UNKNOWN = "Unknown PFDEBUG subcommand '%s'";
     public static final String EXPIRE_NX_INCOMPATIBLE = "NX and XX, GT or LT options at the same time are not compatible";
     public static final String EXPIRE_GT_LT_INCOMPATIBLE = "GT and LT options at the same time are not compatible";
     public static final String INVALID_FIRST_DB_INDEX = "invalid first DB index";
@@ -67,6 +87,9 @@ public final class Errors {
     public static final String PAUSE_MODE = "CLIENT PAUSE mode must be WRITE or ALL";
     public static final String TIMEOUT_NOT_INTEGER = "timeout is not an integer or out of range";
     public static final String TIMEOUT_NEGATIVE = "timeout is negative";
+    public static final String TIMEOUT_NOT_FLOAT = "timeout is not a float or out of range";
+    public static final String UNBLOCKED_BY_CLIENT_UNBLOCK = "-UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    public static final String CLIENT_UNBLOCK_REASON = "CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
     public static final String TIMEOUT_OUT_OF_RANGE = "timeout is out of range";
     public static final String SLOWLOG_COUNT = "count should be greater than or equal to -1";
     public static final String INVALID_COMMAND = "Invalid command specified";
@@ -87,15 +110,21 @@ public final class Errors {
     public static final String ZRANGE_LIMIT = "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
     public static final String ZRANGE_BYLEX_WITHSCORES = "syntax error, WITHSCORES not supported in combination with BYLEX";
     public static final String WEIGHT_NOT_FLOAT = "weight value is not a float";
-    public static final String LIMIT_NEGATIVE = "LIMIT can't be negative";
-    public static final String NUMKEYS_POSITIVE = "numkeys should be greater than 0";
-    public static final String COUNT_POSITIVE = "count should be greater than 0";
-    public static final String MUST_BE_POSITIVE = "value is out of range, must be positive";
-    public static final String VALUE_OUT_OF_RANGE = "value is out of range";
 
     /** t_zset.c's "at least 1 input key is needed for '%s' command". */
     public static String atLeastOneKey(String fullName) {
         return "at least 1 input key is needed for '" + fullName + "' command";
+    }
+
+    // t_hash.c
+    public static final String HASH_VALUE_NOT_INTEGER = "hash value is not an integer";
+    public static final String HASH_VALUE_NOT_FLOAT = "hash value is not a float";
+    public static final String VALUE_NAN_OR_INF = "value is NaN or Infinity";
+    public static final String VALUE_OUT_OF_RANGE = "value is out of range";
+
+    /** Redis's getRangeLongFromObjectOrReply without a message. */
+    public static String rangeLong(long min, long max) {
+        return "value is out of range, value must between " + min + " and " + max;
     }
 
     /** Redis's addReplySubcommandSyntaxError. */
@@ -126,6 +155,13 @@ public final class Errors {
         if (s.length() > 128) s = s.substring(0, 128);
         return "unknown subcommand '" + s + "'. Try " + container.toUpperCase(java.util.Locale.ROOT) + " HELP.";
     }
+
+    /** processCommand's RESP2 subscribed-mode rejection. */
+    public static String pubsubContext(String fullName) {
+        return "Can't execute '" + fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    }
+
+    public static final String SSUBSCRIBE_DENY_BLOCKING = "SSUBSCRIBE isn't allowed for a DENY BLOCKING client";
 
     public static String arity(String fullName) {
         return "wrong number of arguments for '" + fullName + "' command";

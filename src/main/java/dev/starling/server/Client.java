@@ -23,7 +23,7 @@ public final class Client {
     public static final int CLOSE_AFTER_REPLY = 1, CLOSE_ASAP = 1 << 1, MONITOR = 1 << 2, MULTI = 1 << 3,
             PUBSUB = 1 << 4, MASTER = 1 << 5, REPLICA = 1 << 6, NO_EVICT = 1 << 7, PROTOCOL_ERROR = 1 << 8,
             DIRTY_CAS = 1 << 9, DIRTY_EXEC = 1 << 10, BLOCKED = 1 << 11, UNBLOCKED = 1 << 12, READONLY = 1 << 13,
-            NO_TOUCH = 1 << 14;
+            NO_TOUCH = 1 << 14, DENY_BLOCKING = 1 << 15;
 
     /** CLIENT REPLY modes. */
     public static final int REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3;
@@ -52,6 +52,14 @@ public final class Client {
     public dev.starling.command.MultiCommands.ClientState multiState;
     /** Pub/sub subscription counts (CLIENT LIST sub= psub= ssub=). */
     public int subscriptions, patternSubscriptions, shardSubscriptions;
+    /** Subscribed channels and patterns (dev.starling.pubsub); null until the first subscription. */
+    public dev.starling.pubsub.PubSub.ClientState pubsub;
+    /** Set while a pub/sub push is written: it reaches the client even under CLIENT REPLY OFF (Redis's CLIENT_PUSHING). */
+    public boolean pushing;
+    /** Unix seconds when the output buffer first passed its class's soft limit, 0 if it is below (Redis's obuf_soft_limit_reached_time). */
+    public long obufSoftLimitReachedTime;
+    /** What the client is blocked on (BLPOP ...), or null; owned by {@link Blocking}. */
+    public Blocking.State bstate;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */
     public long trackingRedirect = -1;
 
@@ -113,7 +121,7 @@ public final class Client {
 
     /** The buffer to write a reply into, or null if replies are suppressed for this client. */
     private ByteBuf buf() {
-        if (replyMode == REPLY_OFF || replyMode == REPLY_SKIP || channel == null || has(MASTER)) return null;
+        if ((replyMode == REPLY_OFF || replyMode == REPLY_SKIP) && !pushing || channel == null || has(MASTER)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
             // Replies to the client being read are flushed at the end of its batch; others need the task.
@@ -126,6 +134,11 @@ public final class Client {
     void flush() {
         pendingWrite = false;
         if (out == null) return;
+        // Redis checks the limits as replies are added; a client to be closed is written nothing more.
+        if (has(CLOSE_ASAP) || OutputBufferLimits.closeIfReached(this)) {
+            discardOutput();
+            return;
+        }
         ByteBuf b = out;
         out = null;
         totalNetOutput += b.readableBytes();
@@ -149,6 +162,18 @@ public final class Client {
     /** Bytes of replies buffered but not yet flushed plus those queued in the channel. */
     public long outputBytes() {
         long n = out == null ? 0 : out.readableBytes();
+        if (channel != null && channel.unsafe().outboundBuffer() != null) {
+            n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+        }
+        return n;
+    }
+
+    /**
+     * Redis's reply_bytes: replies beyond the 16 KB static reply buffer plus what the socket has
+     * not taken yet (the measure client-output-buffer-limit applies to).
+     */
+    long replyBytes() {
+        long n = out == null ? 0 : Math.max(0, out.readableBytes() - ClientInfo.REPLY_BUF_BYTES);
         if (channel != null && channel.unsafe().outboundBuffer() != null) {
             n += channel.unsafe().outboundBuffer().totalPendingWriteBytes();
         }

@@ -52,6 +52,8 @@ public final class Server {
     public final Log log;
     public final CommandTable commands;
     public Keyspace keyspace;
+    /** Clients blocked on keys (BLPOP and the other blocking commands). */
+    public final Blocking blocking;
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
@@ -91,10 +93,17 @@ public final class Server {
         this.startNanos = clock.nanos();
         this.keyspace = new Keyspace(config.databases, clock);
         this.commands = new CommandTable();
+        this.blocking = new Blocking(this);
         Commands.registerAll(this);
         commands.rebuildIndex();
         dev.starling.keyspace.KeyspaceCron.install(this);
+        // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
+        pubsub = dev.starling.command.PubSubCommands.install(this);
+        commands.rebuildIndex();
     }
+
+    /** Channels, patterns and keyspace notifications. */
+    public final dev.starling.pubsub.PubSub pubsub;
 
     // ---------------------------------------------------------------- lifecycle
 
@@ -227,6 +236,11 @@ public final class Server {
 
     public void execute(Runnable r) {
         loop.execute(r);
+    }
+
+    /** Runs r on the executor after delayMillis (timers: blocked clients' deadlines). */
+    public void schedule(Runnable r, long delayMillis) {
+        if (loop != null) loop.schedule(r, delayMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Closes listeners and connections and stops the loop. Idempotent. */
@@ -629,6 +643,8 @@ public final class Server {
         if (postponeHook != null && postponeHook.postpone(c, cmd)) return;
         if (queueHook != null && queueHook.queue(c, cmd)) return;
         call(c, cmd);
+        // After each top-level command (so after EXEC as a whole), as Redis's processCommand does.
+        if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
     }
 
     /** MULTI queueing: returns true if the command was queued instead of executed. */

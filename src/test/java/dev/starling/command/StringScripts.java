@@ -1,7 +1,6 @@
 package dev.starling.command;
 
 import dev.starling.support.Differential;
-import dev.starling.types.ObjectEncoding;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,24 +12,10 @@ import java.util.List;
 /**
  * Runs command scripts from src/test/resources/strings against both servers. One command a line,
  * redis-cli quoting ("..." with \xHH escapes, '...' literal), '#' comments; "@list KEY" makes KEY
- * hold a non-string value on both servers (a list in Redis, a stand-in value in Starling, until
- * the list family is merged).
+ * hold a one-element list on both servers (for WRONGTYPE cases).
  */
 final class StringScripts {
     private StringScripts() {}
-
-    /** A value of another type, so string commands answer WRONGTYPE. */
-    static final class NotAString implements ObjectEncoding.Typed {
-        @Override
-        public String typeName() {
-            return "list";
-        }
-
-        @Override
-        public String encodingName() {
-            return "quicklist";
-        }
-    }
 
     record Line(String file, int number, String text) {
         @Override
@@ -66,9 +51,8 @@ final class StringScripts {
     }
 
     static void makeList(Differential diff, byte[] key) {
-        diff.theirs().call("DEL".getBytes(), key);
-        diff.theirs().call("RPUSH".getBytes(), key, "x".getBytes());
-        diff.starling.onExecutor(() -> diff.starling.server.keyspace.dbs[0].setKey(key, new NotAString(), false));
+        diff.same("DEL".getBytes(), key);
+        diff.same("RPUSH".getBytes(), key, "x".getBytes());
     }
 
     /** Empties both servers (Starling directly on its executor, until FLUSHALL is merged). */
