@@ -151,7 +151,8 @@ class ZSetCommandsFuzzDifferentialTest extends ZSetTestSupport {
             if (op.endsWith("STORE")) a.add(key());
             int n = 1 + r.nextInt(3);
             a.add(Integer.toString(n));
-            for (int i = 0; i < n; i++) a.add(anyKey());
+            // Plain sets are inputs too (every score 1): s0 an intset, s1 a hashtable.
+            for (int i = 0; i < n; i++) a.add(r.nextInt(6) == 0 ? (r.nextBoolean() ? "s0" : "s1") : anyKey());
             boolean diffOp = op.startsWith("ZDIFF"), card = op.equals("ZINTERCARD");
             if (!diffOp && !card && r.nextBoolean()) {
                 a.add("WEIGHTS");
@@ -204,6 +205,8 @@ class ZSetCommandsFuzzDifferentialTest extends ZSetTestSupport {
         String entries = new String[] {"0", "1", "4", "16", "128"}[seed % 5];
         String value = seed % 3 == 0 ? "8" : "64";
         diff.same("CONFIG", "SET", "zset-max-listpack-entries", entries, "zset-max-listpack-value", value);
+        diff.same("SADD", "s0", "0", "1", "2", "3", "5", "8", "13", "21", "-1", "-3");
+        diff.same("SADD", "s1", "m1", "m2", "m3", "m5", "m8", "0", "2", "", "long-member-x1");
         for (int op = 0; op < 2000; op++) {
             List<String> cmd = command();
             diff.same(cmd.toArray(new String[0]));

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ZSetCommandsScriptTest extends ZSetTestSupport {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        for (String script : new String[] {"zadd.txt", "ranges.txt", "remove.txt", "setops.txt", "misc.txt"}) {
+        for (String script : new String[] {"zadd.txt", "ranges.txt", "remove.txt", "setops.txt", "misc.txt", "setinputs.txt"}) {
             for (int proto : new int[] {2, 3}) {
                 for (String encoding : new String[] {"listpack", "skiplist"}) out.add(Arguments.of(script, proto, encoding));
             }
