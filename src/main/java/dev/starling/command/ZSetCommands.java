@@ -5,6 +5,7 @@ import dev.starling.keyspace.Glob;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.types.Listpack;
 import dev.starling.types.SetMembers;
@@ -73,6 +74,9 @@ final class ZSetCommands {
         t.bind("zpopmax", ZSetCommands::zpopmax);
         t.bind("zmpop", ZSetCommands::zmpop);
         t.bind("zrandmember", ZSetCommands::zrandmember);
+        t.bind("bzpopmin", ZSetCommands::bzpopmin);
+        t.bind("bzpopmax", ZSetCommands::bzpopmax);
+        t.bind("bzmpop", ZSetCommands::bzmpop);
     }
 
     private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
@@ -1159,21 +1163,21 @@ final class ZSetCommands {
 
     /**
      * genericZpopCommand: pops up to count (-1: one, without a count in the reply shape) from the
-     * first existing key of argv[firstKey, firstKey+keyc). emitkey adds the key to the reply,
-     * nested makes each pair an array, nilWhenEmpty replies a null array when no key exists.
-     * Returns the key popped from, or null.
+     * first existing key of keys[first, first+keyc). emitkey adds the key to the reply, nested
+     * makes each pair an array, nilWhenEmpty replies a null array when no key exists. Returns true
+     * if the zset was emptied and deleted.
      */
-    static byte[] genericZpop(Client c, int firstKey, int keyc, int where, boolean emitkey, long count, boolean nested,
-                              boolean nilWhenEmpty) {
+    static boolean genericZpop(Client c, byte[][] keys, int first, int keyc, int where, boolean emitkey, long count,
+                               boolean nested, boolean nilWhenEmpty) {
         byte[] key = null;
         ZSet z = null;
         for (int idx = 0; idx < keyc; idx++) {
-            key = c.argv[firstKey + idx];
+            key = keys[first + idx];
             KeyEntry e = c.db.lookupKeyWrite(key);
             if (e == null) continue;
             if (!(e.value instanceof ZSet)) {
                 c.addReplyErrorWrongType();
-                return null;
+                return false;
             }
             z = (ZSet) e.value;
             break;
@@ -1181,11 +1185,11 @@ final class ZSetCommands {
         if (z == null) {
             if (nilWhenEmpty) c.addReplyNullArray();
             else c.addReply(Resp.EMPTY_ARRAY);
-            return null;
+            return false;
         }
         if (count == 0) {
             c.addReply(Resp.EMPTY_ARRAY);
-            return null;
+            return false;
         }
         if (count == -1) count = 1;
         long llen = z.length();
@@ -1224,8 +1228,9 @@ final class ZSetCommands {
             }
         }
         modified(c, key, z, before);
-        if (z.length() == 0) deleteEmpty(c, key);
-        return key;
+        if (z.length() != 0) return false;
+        deleteEmpty(c, key);
+        return true;
     }
 
     static void zpopmin(Client c) {
@@ -1246,7 +1251,7 @@ final class ZSetCommands {
             count = rangeLong(c, c.argv[2], 0, Errors.MUST_BE_POSITIVE);
             if (count < 0) return;
         }
-        genericZpop(c, 1, 1, where, false, count, c.resp > 2 && count != -1, false);
+        genericZpop(c, c.argv, 1, 1, where, false, count, c.resp > 2 && count != -1, false);
     }
 
     /** zmpopGenericCommand's argument parsing: {numkeys, where, count}, or null after the error. */
@@ -1286,8 +1291,68 @@ final class ZSetCommands {
     static void zmpop(Client c) {
         long[] p = parseZmpop(c, 1);
         if (p == null) return;
-        genericZpop(c, 2, (int) p[0], (int) p[1], true, p[2], true, true);
+        genericZpop(c, c.argv, 2, (int) p[0], (int) p[1], true, p[2], true, true);
     }
+
+    // ---------------------------------------------------------------- BZPOPMIN BZPOPMAX BZMPOP
+
+    static void bzpopmin(Client c) {
+        blockingGenericZpop(c, 1, c.argc - 2, ZSET_MIN, c.argc - 1, -1, false);
+    }
+
+    static void bzpopmax(Client c) {
+        blockingGenericZpop(c, 1, c.argc - 2, ZSET_MAX, c.argc - 1, -1, false);
+    }
+
+    static void bzmpop(Client c) {
+        long[] p = parseZmpop(c, 2);
+        if (p == null) return;
+        blockingGenericZpop(c, 3, (int) p[0], (int) p[1], 1, p[2], true);
+    }
+
+    /** Marks a client blocked by BZMPOP (its reply is [key, [[member, score], ...]]). */
+    private static final Object BZMPOP = new Object();
+
+    /**
+     * blockingGenericZpopCommand: the timeout first, then pops at once from the first existing
+     * key (WRONGTYPE as ZPOP*), or blocks on all the keys (a null array inside MULTI or a script).
+     */
+    private static void blockingGenericZpop(Client c, int first, int numkeys, int where, int timeoutIdx, long count, boolean bzmpop) {
+        long timeout = Blocking.timeoutOrReply(c, c.argv[timeoutIdx]);
+        if (timeout < 0) return;
+        for (int j = first; j < first + numkeys; j++) {
+            KeyEntry e = c.db.lookupKeyWrite(c.argv[j]);
+            if (e == null) continue;
+            if (!(e.value instanceof ZSet)) {
+                c.addReplyErrorWrongType();
+                return;
+            }
+            genericZpop(c, c.argv, j, 1, where, true, count, bzmpop, bzmpop);
+            return;
+        }
+        if (Blocking.deniesBlocking(c)) {
+            c.addReplyNullArray();
+            return;
+        }
+        Blocking.State st = c.server.blocking.blockForKeys(c, c.argv, first, numkeys, timeout, ZSET_BLOCKED);
+        st.where = where;
+        st.count = count;
+        st.extra = bzmpop ? BZMPOP : null;
+    }
+
+    /** Serves clients blocked by BZPOPMIN, BZPOPMAX and BZMPOP (Redis's serveClientsBlockedOnSortedSetKey). */
+    static final Blocking.Handler ZSET_BLOCKED = new Blocking.Handler() {
+        @Override
+        public boolean accepts(Object value) {
+            return value instanceof ZSet;
+        }
+
+        @Override
+        public boolean serve(Client r, Blocking.State st, byte[] key, KeyEntry e) {
+            boolean bzmpop = st.extra == BZMPOP;
+            return genericZpop(r, new byte[][] {key}, 0, 1, st.where, true, st.count, bzmpop, bzmpop);
+        }
+    };
 
     // ---------------------------------------------------------------- ZRANDMEMBER
 
