@@ -100,6 +100,22 @@ public final class Errors {
     public static final String MONITOR_DENY_BLOCKING = "MONITOR isn't allowed for DENY BLOCKING client";
     public static final String DENIED_PROTECTED = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
+    // t_zset.c
+    public static final String ZADD_XX_NX = "XX and NX options at the same time are not compatible";
+    public static final String ZADD_GT_LT_NX = "GT, LT, and/or NX options at the same time are not compatible";
+    public static final String ZADD_INCR_PAIR = "INCR option supports a single increment-element pair";
+    public static final String ZSET_NAN = "resulting score is not a number (NaN)";
+    public static final String ZRANGE_NOT_FLOAT = "min or max is not a float";
+    public static final String ZRANGE_NOT_LEX = "min or max not valid string range item";
+    public static final String ZRANGE_LIMIT = "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+    public static final String ZRANGE_BYLEX_WITHSCORES = "syntax error, WITHSCORES not supported in combination with BYLEX";
+    public static final String WEIGHT_NOT_FLOAT = "weight value is not a float";
+
+    /** t_zset.c's "at least 1 input key is needed for '%s' command". */
+    public static String atLeastOneKey(String fullName) {
+        return "at least 1 input key is needed for '" + fullName + "' command";
+    }
+
     // t_hash.c
     public static final String HASH_VALUE_NOT_INTEGER = "hash value is not an integer";
     public static final String HASH_VALUE_NOT_FLOAT = "hash value is not a float";

@@ -68,6 +68,20 @@ public final class Numbers {
      */
     public static double parseDouble(byte[] b) {
         if (b.length == 0 || isSpace(b[0]) || isSpace(b[b.length - 1])) return Double.NaN;
+        if (b.length <= 16) {
+            // Up to 15 decimal digits (leading zeros allowed, as strtod reads them) are exactly a
+            // double: skip the text parse on the common path (ZADD's scores).
+            int i = b[0] == '-' || b[0] == '+' ? 1 : 0;
+            long v = 0;
+            int digits = 0;
+            for (; i < b.length; i++) {
+                int d = b[i] - '0';
+                if (d < 0 || d > 9) break;
+                v = v * 10 + d;
+                digits++;
+            }
+            if (i == b.length && digits > 0 && digits <= 15) return b[0] == '-' ? (v == 0 ? -0.0 : -v) : v;
+        }
         String s = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
         String l = s.toLowerCase(java.util.Locale.ROOT);
         switch (l) {
@@ -86,10 +100,24 @@ public final class Numbers {
                     ? Double.parseDouble(l.contains("p") ? l : l + "p0")
                     : Double.parseDouble(l);
             if (l.endsWith("d") || l.endsWith("f")) return Double.NaN; // Java accepts these suffixes, C does not
+            // strtod's ERANGE: Redis rejects a finite text that overflows, or underflows to zero.
+            if (Double.isInfinite(d) || (d == 0 && hasNonZeroMantissa(l))) return Double.NaN;
             return d;
         } catch (NumberFormatException e) {
             return Double.NaN;
         }
+    }
+
+    /** True if the mantissa (before the exponent) of a decimal or hex float text has a non-zero digit. */
+    private static boolean hasNonZeroMantissa(String l) {
+        boolean hex = l.contains("x");
+        int start = hex ? l.indexOf('x') + 1 : 0;
+        for (int i = start; i < l.length(); i++) {
+            char c = l.charAt(i);
+            if (hex ? c == 'p' : c == 'e') break;
+            if ((c >= '1' && c <= '9') || (hex && c >= 'a' && c <= 'f')) return true;
+        }
+        return false;
     }
 
     private static boolean isSpace(byte c) {

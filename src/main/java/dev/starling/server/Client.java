@@ -288,6 +288,19 @@ public final class Client {
 
     /** A double: a bulk string in RESP2, ",d" in RESP3 (Redis's addReplyDouble formatting). */
     public void addReplyDouble(double d) {
+        if (d == (long) d && d > -1e15 && d < 1e15 && Double.doubleToRawLongBits(d) != Long.MIN_VALUE) {
+            // An integral score prints as its integer (what %.17g gives), without formatting a String.
+            if (resp == 2) {
+                addReplyBulkLongLong((long) d);
+            } else {
+                ByteBuf b = buf();
+                if (b == null) return;
+                b.writeByte(',');
+                Resp.writeLong(b, (long) d);
+                b.writeShort(0x0d0a);
+            }
+            return;
+        }
         String s = Numbers.formatDouble(d);
         if (resp == 2) {
             addReplyBulk(s.getBytes(StandardCharsets.US_ASCII));

@@ -304,6 +304,11 @@ public final class Listpack {
         return insertEncoded(lp, p, s, 0);
     }
 
+    /** Inserts the integer v at offset p, as {@link #insertAt} does for a string. */
+    public static byte[] insertLongAt(byte[] lp, int p, long v) {
+        return insertEncoded(lp, p, null, v);
+    }
+
     /** Offset just past the last entry: {@link #insertAt} there appends. */
     public static int end(byte[] lp) {
         return bytes(lp) - 1;

@@ -105,6 +105,11 @@ class BlockingCommandsTest {
 
     /** Runs the scenario on Redis and on Starling and asserts identical transcripts. */
     static List<String> same(java.util.function.Consumer<Run> scenario) {
+        return same(diff, scenario);
+    }
+
+    /** {@link #same} on the servers of another test class's Differential. */
+    static List<String> same(Differential diff, java.util.function.Consumer<Run> scenario) {
         List<String> expected, actual;
         try (Run r = new Run(diff.redis.port())) {
             scenario.accept(r);

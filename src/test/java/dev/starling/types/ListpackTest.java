@@ -216,10 +216,15 @@ class ListpackTest {
 
     /** The listpack inside a DUMP payload of an RDB_TYPE_HASH_LISTPACK (16) value, stored uncompressed. */
     static byte[] listpackFromDump(byte[] reply) {
+        return listpackFromDump(reply, 16);
+    }
+
+    /** The listpack of a DUMP payload whose RDB type is rdbType (16 hash, 17 zset listpack). */
+    static byte[] listpackFromDump(byte[] reply, int rdbType) {
         // reply is "$<n>\r\n<payload>\r\n"
         int eol = indexOf(reply, (byte) '\n') + 1;
         byte[] payload = Arrays.copyOfRange(reply, eol, reply.length - 2);
-        assertThat(payload[0]).isEqualTo((byte) 16);
+        assertThat(payload[0]).isEqualTo((byte) rdbType);
         int p = 1;
         int b0 = payload[p] & 0xff;
         long len;
