@@ -17,6 +17,7 @@ public final class Commands {
         ListCommands.register(t);
         HashCommands.register(t);
         SetCommands.register(t);
+        SortCommands.register(t);
         ConfigCommands.register(t);
         dev.starling.observability.Info.register(server);
         for (String[] r : server.config.renamedCommands) t.renames.put(r[0].toLowerCase(java.util.Locale.ROOT), r[1]);

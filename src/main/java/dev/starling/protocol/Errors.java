@@ -11,6 +11,7 @@ public final class Errors {
     public static final String WRONGTYPE = "-WRONGTYPE Operation against a key holding the wrong kind of value";
     public static final String SYNTAX = "syntax error";
     public static final String NOT_INTEGER = "value is not an integer or out of range";
+    public static final String SORT_SCORE_NOT_DOUBLE = "One or more scores can't be converted into double";
     public static final String NOT_FLOAT = "value is not a valid float";
     public static final String OUT_OF_RANGE = "index out of range";
     public static final String NO_SUCH_KEY = "no such key";
