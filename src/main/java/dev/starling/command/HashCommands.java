@@ -587,27 +587,10 @@ final class HashCommands {
         }
         Hash o = lookupRead(c, EMPTY_SCAN);
         if (o == null) return;
-        long count = 10;
-        Glob.Matcher pattern = null;
-        for (int i = 3; i < c.argc; ) {
-            int j = c.argc - i;
-            if (KeyCommands.is(c.argv[i], "count") && j >= 2) {
-                if (!c.getLongLong(c.argv[i + 1], null)) return;
-                count = c.llval;
-                if (count < 1) {
-                    c.addReplyErrorSyntax();
-                    return;
-                }
-                i += 2;
-            } else if (KeyCommands.is(c.argv[i], "match") && j >= 2) {
-                byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : Glob.compile(p, false);
-                i += 2;
-            } else {
-                c.addReplyErrorSyntax();
-                return;
-            }
-        }
+        ScanOptions opts = ScanOptions.parse(c, 3, false);
+        if (opts == null) return;
+        long count = opts.count;
+        Glob.Matcher pattern = opts.pattern;
         ArrayList<byte[]> items = new ArrayList<>();
         byte[] lp = o.lp();
         if (lp != null) {

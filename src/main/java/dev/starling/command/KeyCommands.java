@@ -377,31 +377,11 @@ final class KeyCommands {
             c.addReplyError(Errors.INVALID_CURSOR);
             return;
         }
-        long count = 10;
-        Glob.Matcher pattern = null;
-        byte[] typeName = null;
-        for (int i = 2; i < c.argc; ) {
-            int j = c.argc - i;
-            if (is(c.argv[i], "count") && j >= 2) {
-                if (!c.getLongLong(c.argv[i + 1], null)) return;
-                count = c.llval;
-                if (count < 1) {
-                    c.addReplyErrorSyntax();
-                    return;
-                }
-                i += 2;
-            } else if (is(c.argv[i], "match") && j >= 2) {
-                byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : Glob.compile(p, false);
-                i += 2;
-            } else if (is(c.argv[i], "type") && j >= 2) {
-                typeName = c.argv[i + 1];
-                i += 2;
-            } else {
-                c.addReplyErrorSyntax();
-                return;
-            }
-        }
+        ScanOptions opts = ScanOptions.parse(c, 2, true);
+        if (opts == null) return;
+        long count = opts.count;
+        Glob.Matcher pattern = opts.pattern;
+        byte[] typeName = opts.typeName;
         Db db = c.db;
         KeyCollector col = new KeyCollector();
         Dict<KeyEntry> dict = db.dict;

@@ -707,27 +707,10 @@ final class SetCommands {
             c.addReplyErrorWrongType();
             return;
         }
-        long count = 10;
-        Glob.Matcher pattern = null;
-        for (int i = 3; i < c.argc; ) {
-            int j = c.argc - i;
-            if (StringCommands.is(c.argv[i], O_COUNT) && j >= 2) {
-                if (!c.getLongLong(c.argv[i + 1], null)) return;
-                count = c.llval;
-                if (count < 1) {
-                    c.addReplyErrorSyntax();
-                    return;
-                }
-                i += 2;
-            } else if (StringCommands.is(c.argv[i], O_MATCH) && j >= 2) {
-                byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : Glob.compile(p, false);
-                i += 2;
-            } else {
-                c.addReplyErrorSyntax();
-                return;
-            }
-        }
+        ScanOptions opts = ScanOptions.parse(c, 3, false);
+        if (opts == null) return;
+        long count = opts.count;
+        Glob.Matcher pattern = opts.pattern;
         ArrayList<byte[]> items;
         if (s.isIntset()) {
             // Small encodings are returned whole, with cursor 0.
@@ -757,5 +740,4 @@ final class SetCommands {
         for (int i = 0; i < kept; i++) c.addReplyBulk(items.get(i));
     }
 
-    private static final byte[] O_COUNT = StringCommands.ascii("count"), O_MATCH = StringCommands.ascii("match");
 }

@@ -1107,27 +1107,10 @@ final class ZSetCommands {
         }
         ZSet z = lookupRead(c, c.argv[1], EMPTY_SCAN);
         if (z == null) return;
-        long count = 10;
-        Glob.Matcher pattern = null;
-        for (int i = 3; i < c.argc; ) {
-            int j = c.argc - i;
-            if (KeyCommands.is(c.argv[i], "count") && j >= 2) {
-                if (!c.getLongLong(c.argv[i + 1], null)) return;
-                count = c.llval;
-                if (count < 1) {
-                    c.addReplyErrorSyntax();
-                    return;
-                }
-                i += 2;
-            } else if (KeyCommands.is(c.argv[i], "match") && j >= 2) {
-                byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : Glob.compile(p, false);
-                i += 2;
-            } else {
-                c.addReplyErrorSyntax();
-                return;
-            }
-        }
+        ScanOptions opts = ScanOptions.parse(c, 3, false);
+        if (opts == null) return;
+        long count = opts.count;
+        Glob.Matcher pattern = opts.pattern;
         ArrayList<byte[]> out = new ArrayList<>();
         if (z.isListpack()) {
             byte[] lp = z.lp;
