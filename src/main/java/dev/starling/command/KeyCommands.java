@@ -8,6 +8,7 @@ import dev.starling.keyspace.KeyEntry;
 import dev.starling.keyspace.Keyspace;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 import dev.starling.types.Duplicable;
 import dev.starling.types.ObjectEncoding;
@@ -449,6 +450,8 @@ final class KeyCommands {
         if (!flushFlagsOk(c)) return;
         c.db.ks.listener.dbFlushing(c.db);
         c.server.dirty += c.db.clear();
+        // Replicated even when the database was already empty.
+        c.forceCommandPropagation(Propagator.PROPAGATE_ALL);
         c.addReplyOk();
     }
 
@@ -459,6 +462,7 @@ final class KeyCommands {
             c.server.dirty += db.clear();
         }
         // Redis then saves when save points are configured, which resets dirty (persistence milestone).
+        c.forceCommandPropagation(Propagator.PROPAGATE_ALL);
         c.addReplyOk();
     }
 
@@ -556,12 +560,18 @@ final class KeyCommands {
         if (checkAlreadyExpired(c, when)) {
             db.delete(key);
             c.server.dirty++;
+            c.rewriteCommandVector(c.server.config.lazyfreeLazyExpire ? Propagator.UNLINK : Propagator.DEL, key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, db.id);
             c.addReply(Resp.CONE);
             return;
         }
         db.setExpire(key, when);
         c.addReply(Resp.CONE);
+        // Propagate as PEXPIREAT key ms, keeping the NX/XX/GT/LT arguments.
+        if (c.server.propagator.active()) {
+            if (!c.cmd.fullName.equals("pexpireat")) c.rewriteCommandArgument(0, Propagator.PEXPIREAT);
+            if (basetime != 0 || unit == UNIT_SECONDS) c.rewriteCommandArgument(2, StringCommands.longToBytes(when));
+        }
         db.ks.listener.keyModified(db, key);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, db.id);
         c.server.dirty++;
