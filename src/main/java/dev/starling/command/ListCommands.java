@@ -5,6 +5,7 @@ import dev.starling.keyspace.Db;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.types.Quicklist;
@@ -510,6 +511,24 @@ public final class ListCommands {
         deleteIfEmpty(c, src, sql);
         c.db.ks.listener.keyModified(c.db, src);
         c.server.dirty++;
+        if (c.cmd.fullName.equals("blmove")) {
+            c.rewriteCommandVector(Propagator.LMOVE, src, dstkey, c.argv[3], c.argv[4]);
+        } else if (c.cmd.fullName.equals("brpoplpush")) {
+            c.rewriteCommandVector(Propagator.RPOPLPUSH, src, dstkey);
+        }
+    }
+
+    /**
+     * What a blocking pop propagates: LPOP/RPOP key, with the number popped when count is not -1
+     * (LMPOP and BLMPOP too). also: a blocked client served later, whose pop is queued for the
+     * unit instead of rewriting the command that wakes it.
+     */
+    private static void propagatePop(Client c, byte[] key, int where, long count, boolean also) {
+        if (!c.server.propagator.active()) return;
+        byte[] cmd = where == LIST_HEAD ? Propagator.LPOP : Propagator.RPOP;
+        byte[][] argv = count == -1 ? new byte[][] {cmd, key} : new byte[][] {cmd, key, StringCommands.longToBytes(count)};
+        if (also) c.server.propagator.alsoPropagate(c.db.id, argv);
+        else c.rewriteCommandVector(argv);
     }
 
     // ---------------------------------------------------------------- LMPOP
@@ -557,7 +576,9 @@ public final class ListCommands {
             KeyEntry e = c.db.lookupKeyWrite(key);
             if (e == null) continue;
             if (wrongType(c, e)) return;
-            listPopRangeAndReplyWithKey(c, (Quicklist) e.value, key, where, count);
+            Quicklist ql = (Quicklist) e.value;
+            propagatePop(c, key, where, Math.min(count, ql.count()), false);
+            listPopRangeAndReplyWithKey(c, ql, key, where, count);
             return;
         }
         c.addReplyNullArray();
@@ -600,6 +621,7 @@ public final class ListCommands {
             if (wrongType(c, e)) return;
             Quicklist ql = (Quicklist) e.value;
             if (count != -1) {
+                propagatePop(c, key, where, Math.min(count, ql.count()), false);
                 listPopRangeAndReplyWithKey(c, ql, key, where, count);
                 return;
             }
@@ -608,6 +630,7 @@ public final class ListCommands {
             c.addReplyBulk(key);
             c.addReplyBulk(value);
             listElementsRemoved(c, key, where, ql, 1);
+            propagatePop(c, key, where, -1, false);
             return;
         }
         if (Blocking.deniesBlocking(c)) {
@@ -650,7 +673,11 @@ public final class ListCommands {
         st.where = wherefrom;
         st.whereTo = whereto;
         st.target = c.argv[2];
+        if (c.cmd.fullName.equals("brpoplpush")) st.extra = BRPOPLPUSH;
     }
+
+    /** Marks a client blocked by BRPOPLPUSH, which propagates as RPOPLPUSH when served (BLMOVE as LMOVE). */
+    private static final Object BRPOPLPUSH = new Object();
 
     /** Serves clients blocked by the list commands (Redis's serveClientBlockedOnList). */
     static final Blocking.Handler LIST_BLOCKED = new Blocking.Handler() {
@@ -666,6 +693,7 @@ public final class ListCommands {
             if (st.target == null) {
                 if (st.count != -1) {
                     // BLMPOP, propagates as LPOP/RPOP key count.
+                    propagatePop(r, key, st.where, Math.min(st.count, ql.count()), true);
                     return listPopRangeAndReplyWithKey(r, ql, key, st.where, st.count);
                 }
                 // BLPOP/BRPOP, propagates as LPOP/RPOP key.
@@ -674,6 +702,7 @@ public final class ListCommands {
                 r.addReplyBulk(key);
                 r.addReplyBulk(value);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_HEAD ? "lpop" : "rpop", key, db.id);
+                propagatePop(r, key, st.where, -1, true);
             } else {
                 // BLMOVE/BRPOPLPUSH, propagates as LMOVE/RPOPLPUSH. A destination of another type
                 // fails this client with WRONGTYPE and leaves the source as it was.
@@ -682,6 +711,15 @@ public final class ListCommands {
                 byte[] value = pop(r, ql, st.where);
                 lmoveHandlePush(r, st.target, dst, value, st.whereTo);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_TAIL ? "rpop" : "lpop", key, db.id);
+                if (r.server.propagator.active()) {
+                    if (st.extra == BRPOPLPUSH) {
+                        r.server.propagator.alsoPropagate(db.id, Propagator.RPOPLPUSH, key, st.target);
+                    } else {
+                        r.server.propagator.alsoPropagate(db.id, Propagator.LMOVE, key, st.target,
+                                st.where == LIST_HEAD ? Propagator.LEFT : Propagator.RIGHT,
+                                st.whereTo == LIST_HEAD ? Propagator.LEFT : Propagator.RIGHT);
+                    }
+                }
             }
             return deleteIfEmpty(r, key, ql);
         }
