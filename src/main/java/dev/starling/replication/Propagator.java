@@ -104,8 +104,23 @@ public final class Propagator {
         }
         c.propagateArgv = null;
         c.flags = (c.flags & ~Client.PROPAGATION_FLAGS) | savedFlags;
-        exitUnit();
+        if (--unitDepth == 0 && numops != 0) propagatePendingCommands(!touchesArbitraryKeys(cmd));
     }
+
+    /**
+     * Redis's CMD_TOUCHES_ARBITRARY_KEYS (hidden from COMMAND INFO): SCAN and RANDOMKEY may expire
+     * keys they happen to meet; run directly (not inside EXEC) their DELs are not wrapped, like the
+     * active expire cycle's.
+     */
+    private boolean touchesArbitraryKeys(Command cmd) {
+        if (scanCommand == null) {
+            scanCommand = server.commands.find("scan");
+            randomkeyCommand = server.commands.find("randomkey");
+        }
+        return cmd == scanCommand || cmd == randomkeyCommand;
+    }
+
+    private Command scanCommand, randomkeyCommand;
 
     /** Starts a call: clears and returns the client's per-call propagation flags, opens a unit. */
     public int beforeCall(Client c) {
@@ -128,7 +143,7 @@ public final class Propagator {
 
     /** Closes a unit; the outermost one appends what it queued (Redis's afterCommand). */
     public void exitUnit() {
-        if (--unitDepth == 0 && numops != 0) propagatePendingCommands();
+        if (--unitDepth == 0 && numops != 0) propagatePendingCommands(true);
     }
 
     // ---------------------------------------------------------------- alsoPropagate
@@ -168,13 +183,13 @@ public final class Propagator {
 
     /**
      * Redis's propagatePendingCommands: appends the unit's queued commands to the stream, wrapped
-     * in MULTI/EXEC when there are several (MULTI in the first command's database, so its SELECT
-     * comes first; EXEC in the last's, so no SELECT comes between).
+     * in MULTI/EXEC when there are several and wrap allows it (MULTI in the first command's
+     * database, so its SELECT comes first; EXEC in the last's, so no SELECT comes between).
      */
-    void propagatePendingCommands() {
+    private void propagatePendingCommands(boolean wrap) {
         int n = numops;
         numops = 0;
-        boolean multi = n > 1;
+        boolean multi = wrap && n > 1;
         if (multi) stream.feed(opDb[0], MULTI_ARGV, 1, PROPAGATE_ALL);
         for (int j = 0; j < n; j++) {
             stream.feed(opDb[j], opArgv[j], opArgc[j], opTarget[j]);

@@ -105,7 +105,7 @@ public final class ReplicationStream {
         if (b == null) return;
         chunk = null;
         try {
-            if ((chunkTargets & Propagator.PROPAGATE_REPL) != 0) offset += b.readableBytes();
+            if ((chunkTargets & wanted & Propagator.PROPAGATE_REPL) != 0) offset += b.readableBytes();
             StreamConsumer[] cs = consumerArray;
             int start = b.readerIndex();
             for (StreamConsumer c : cs) {

@@ -143,6 +143,39 @@ class PropagationStringsKeysTest {
     }
 
     @Test
+    void lazyExpiry_byKeyspaceReads_propagatesDel() throws Exception {
+        String[] keys = {"t1", "t2", "t3", "t4", "t5", "t6", "t7"};
+        for (String k : keys) p.same("SET", k, "v", "PX", "1");
+        p.assertSameStream();
+        Thread.sleep(5);
+        p.same("TYPE", "t1");
+        p.same("TTL", "t2");
+        p.same("TOUCH", "t3");
+        p.same("OBJECT", "ENCODING", "t4");
+        p.same("STRLEN", "t5");
+        p.same("KEYS", "*");
+        p.same("SCAN", "0");
+        p.same("RANDOMKEY");
+        p.same("DBSIZE");
+        p.assertSameStreamUnordered();
+        // Several keys expired by one command: wrapped, except by SCAN and RANDOMKEY run directly.
+        p.same("SET", "a", "v", "PX", "1");
+        p.same("SET", "b", "v", "PX", "1");
+        p.assertSameStream();
+        Thread.sleep(5);
+        p.same("EXISTS", "a", "b");
+        p.assertSameStream();
+        p.same("SET", "a", "v", "PX", "1");
+        p.same("SET", "b", "v", "PX", "1");
+        p.assertSameStream();
+        Thread.sleep(5);
+        p.same("MULTI");
+        p.same("SCAN", "0", "COUNT", "100");
+        p.same("EXEC");
+        p.assertSameStreamUnordered();
+    }
+
+    @Test
     void keys_delRenameCopyMoveSwapdb_propagateWhenTheyChangeSomething() {
         p.same("SET", "k", "v");
         p.same("rename", "k", "k2");

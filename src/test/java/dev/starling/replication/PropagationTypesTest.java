@@ -155,6 +155,19 @@ class PropagationTypesTest {
         p.assertSameStream();
     }
 
+    @Test
+    void swapdb_servesClientsBlockedInTheSwappedDb() {
+        PropagationDiff.Pair b = p.connection();
+        b.same("SELECT", "1");
+        b.send("BLPOP", "q", "0");
+        p.awaitBlocked(1);
+        p.same("RPUSH", "q", "x", "y");
+        p.same("SWAPDB", "0", "1");
+        b.sameReply();
+        p.same("SET", "k", "v");
+        p.assertSameStream();
+    }
+
     // ---------------------------------------------------------------- sorted sets
 
     @ParameterizedTest
