@@ -569,8 +569,10 @@ final class KeyCommands {
         c.addReply(Resp.CONE);
         // Propagate as PEXPIREAT key ms, keeping the NX/XX/GT/LT arguments.
         if (c.server.propagator.active()) {
-            if (!c.cmd.fullName.equals("pexpireat")) c.rewriteCommandArgument(0, Propagator.PEXPIREAT);
-            if (basetime != 0 || unit == UNIT_SECONDS) c.rewriteCommandArgument(2, StringCommands.longToBytes(when));
+            if (basetime != 0 || unit == UNIT_SECONDS) {
+                c.rewriteCommandArgument(0, Propagator.PEXPIREAT);
+                c.rewriteCommandArgument(2, StringCommands.longToBytes(when));
+            }
         }
         db.ks.listener.keyModified(db, key);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, db.id);

@@ -467,7 +467,7 @@ public final class ListCommands {
     // ---------------------------------------------------------------- LMOVE RPOPLPUSH
 
     static void rpoplpush(Client c) {
-        lmoveGeneric(c, LIST_TAIL, LIST_HEAD);
+        lmoveGeneric(c, LIST_TAIL, LIST_HEAD, null);
     }
 
     static void lmove(Client c) {
@@ -475,7 +475,7 @@ public final class ListCommands {
         if (wherefrom < 0) return;
         int whereto = listPosition(c, c.argv[4]);
         if (whereto < 0) return;
-        lmoveGeneric(c, wherefrom, whereto);
+        lmoveGeneric(c, wherefrom, whereto, null);
     }
 
     /** Redis's lmoveHandlePush: pushes value to dstkey (creating the list), and replies it. */
@@ -493,8 +493,11 @@ public final class ListCommands {
         c.addReplyBulk(value);
     }
 
-    /** Redis's lmoveGenericCommand (BLMOVE and BRPOPLPUSH propagate as LMOVE and RPOPLPUSH). */
-    private static void lmoveGeneric(Client c, int wherefrom, int whereto) {
+    /**
+     * Redis's lmoveGenericCommand. propagateAs: null to propagate the command as sent, or LMOVE
+     * (BLMOVE) or RPOPLPUSH (BRPOPLPUSH) for the blocking forms served at once.
+     */
+    private static void lmoveGeneric(Client c, int wherefrom, int whereto, byte[] propagateAs) {
         byte[] src = c.argv[1], dstkey = c.argv[2];
         KeyEntry se = c.db.lookupKeyWrite(src);
         if (se == null) {
@@ -511,9 +514,9 @@ public final class ListCommands {
         deleteIfEmpty(c, src, sql);
         c.db.ks.listener.keyModified(c.db, src);
         c.server.dirty++;
-        if (c.cmd.fullName.equals("blmove")) {
+        if (propagateAs == Propagator.LMOVE) {
             c.rewriteCommandVector(Propagator.LMOVE, src, dstkey, c.argv[3], c.argv[4]);
-        } else if (c.cmd.fullName.equals("brpoplpush")) {
+        } else if (propagateAs == Propagator.RPOPLPUSH) {
             c.rewriteCommandVector(Propagator.RPOPLPUSH, src, dstkey);
         }
     }
@@ -649,20 +652,21 @@ public final class ListCommands {
         if (whereto < 0) return;
         long timeout = Blocking.timeoutOrReply(c, c.argv[5]);
         if (timeout < 0) return;
-        blmoveGeneric(c, wherefrom, whereto, timeout);
+        blmoveGeneric(c, wherefrom, whereto, timeout, Propagator.LMOVE);
     }
 
     static void brpoplpush(Client c) {
         long timeout = Blocking.timeoutOrReply(c, c.argv[3]);
         if (timeout < 0) return;
-        blmoveGeneric(c, LIST_TAIL, LIST_HEAD, timeout);
+        blmoveGeneric(c, LIST_TAIL, LIST_HEAD, timeout, Propagator.RPOPLPUSH);
     }
 
-    private static void blmoveGeneric(Client c, int wherefrom, int whereto, long timeout) {
+    /** BLMOVE and BRPOPLPUSH; propagateAs is the non-blocking command they propagate as. */
+    private static void blmoveGeneric(Client c, int wherefrom, int whereto, long timeout, byte[] propagateAs) {
         KeyEntry e = c.db.lookupKeyWrite(c.argv[1]);
         if (wrongType(c, e)) return;
         if (e != null) {
-            lmoveGeneric(c, wherefrom, whereto);
+            lmoveGeneric(c, wherefrom, whereto, propagateAs);
             return;
         }
         if (Blocking.deniesBlocking(c)) {
@@ -673,11 +677,8 @@ public final class ListCommands {
         st.where = wherefrom;
         st.whereTo = whereto;
         st.target = c.argv[2];
-        if (c.cmd.fullName.equals("brpoplpush")) st.extra = BRPOPLPUSH;
+        st.extra = propagateAs;
     }
-
-    /** Marks a client blocked by BRPOPLPUSH, which propagates as RPOPLPUSH when served (BLMOVE as LMOVE). */
-    private static final Object BRPOPLPUSH = new Object();
 
     /** Serves clients blocked by the list commands (Redis's serveClientBlockedOnList). */
     static final Blocking.Handler LIST_BLOCKED = new Blocking.Handler() {
@@ -712,7 +713,7 @@ public final class ListCommands {
                 lmoveHandlePush(r, st.target, dst, value, st.whereTo);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_TAIL ? "rpop" : "lpop", key, db.id);
                 if (r.server.propagator.active()) {
-                    if (st.extra == BRPOPLPUSH) {
+                    if (st.extra == Propagator.RPOPLPUSH) {
                         r.server.propagator.alsoPropagate(db.id, Propagator.RPOPLPUSH, key, st.target);
                     } else {
                         r.server.propagator.alsoPropagate(db.id, Propagator.LMOVE, key, st.target,

@@ -73,7 +73,12 @@ public final class PropagationDiff implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public List<String>[] streams() {
         long offset = redisOffset();
-        List<String> theirs = commands(replica.readUntil(offset));
+        List<String> theirs;
+        try {
+            theirs = commands(replica.readUntil(offset));
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalStateException("reading redis-server's replication stream: " + e + "\n" + diff.redis.log(), e);
+        }
         theirs.removeIf(PING::equals);
         List<String> ours = align(commands(capture.take()), theirs);
         return new List[] {ours, theirs};

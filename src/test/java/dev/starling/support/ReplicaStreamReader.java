@@ -15,7 +15,7 @@ import java.util.Arrays;
  * {@code REPLCONF capa eof capa psync2} and {@code PSYNC ? -1}, skips the RDB payload (the
  * {@code $<len>} or the diskless {@code $EOF:<mark>} form), then acknowledges so that the master
  * puts the link online and starts the command stream (7.0 starts it on the ACK after the one that
- * puts a diskless replica online). Everything read afterwards is the replication stream, whose
+ * puts a diskless replica online); it keeps acknowledging every 100 ms, as a replica does. Everything read afterwards is the replication stream, whose
  * byte count is the master's master_repl_offset from the FULLRESYNC offset on.
  */
 public final class ReplicaStreamReader implements AutoCloseable {
@@ -39,11 +39,42 @@ public final class ReplicaStreamReader implements AutoCloseable {
             if (!full.startsWith("+FULLRESYNC ")) throw new IllegalStateException("unexpected PSYNC reply " + full);
             startOffset = Long.parseLong(full.substring(full.lastIndexOf(' ') + 1));
             skipRdb();
-            // The first ACK puts the replica online, the next starts the command stream.
-            send("REPLCONF", "ACK", "0");
-            send("REPLCONF", "ACK", "0");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        // Acknowledge as a real replica does (it sends REPLCONF ACK every second): an ACK that
+        // arrives before the master has reaped the RDB child is ignored, so one is not enough.
+        acker = new Thread(this::ackLoop, "replica-ack-" + port);
+        acker.setDaemon(true);
+        acker.start();
+        awaitOnline(port);
+    }
+
+    private final Thread acker;
+    private volatile boolean closed;
+
+    private void ackLoop() {
+        while (!closed) {
+            try {
+                send("REPLCONF", "ACK", "0");
+                Thread.sleep(100);
+            } catch (IOException | InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits until the master lists this replica online: before that its RDB child may still be
+     * running, and a FLUSHALL would kill it and drop the link.
+     */
+    private static void awaitOnline(int port) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        try (RespClient c = new RespClient(port)) {
+            while (!c.callString("INFO", "replication").contains("state=online")) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("replica never came online");
+                Thread.onSpinWait();
+            }
         }
     }
 
@@ -77,7 +108,7 @@ public final class ReplicaStreamReader implements AutoCloseable {
         return b.toByteArray();
     }
 
-    private void send(String... args) throws IOException {
+    private synchronized void send(String... args) throws IOException {
         out.write(RespClient.encode(RespClient.args(args)));
         out.flush();
     }
@@ -112,6 +143,7 @@ public final class ReplicaStreamReader implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             socket.close();
         } catch (IOException ignored) {
