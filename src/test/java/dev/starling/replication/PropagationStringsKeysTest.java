@@ -215,6 +215,18 @@ class PropagationStringsKeysTest {
     }
 
     @Test
+    void binaryAndLargeValues_areEncodedExactly() {
+        byte[] big = new byte[200_000];
+        for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
+        byte[] key = {'k', '\r', '\n', 0, (byte) 0xff};
+        p.diff.same("SET".getBytes(), key, big);
+        p.diff.same("APPEND".getBytes(), key, "\r\n$3\r\n".getBytes());
+        p.diff.same("SET".getBytes(), "e".getBytes(), new byte[0], "EX".getBytes(), "100".getBytes());
+        p.diff.same("MSET".getBytes(), "a".getBytes(), big, "b".getBytes(), big);
+        p.assertSameStream();
+    }
+
+    @Test
     void readsAndNoOps_propagateNothing() {
         p.same("GET", "a");
         p.same("DEL", "a");

@@ -332,6 +332,24 @@ class PropagationTypesTest {
         p.assertSameStream();
     }
 
+    @Test
+    void resp3Clients_propagateTheSameCommands() {
+        p.diff.protocol(3);
+        try {
+            p.same("ZADD", "z", "1", "a", "2", "b", "3", "c");
+            p.same("ZPOPMIN", "z", "2");
+            p.same("ZMPOP", "1", "z", "MAX", "COUNT", "1");
+            p.same("SADD", "s", "x");
+            p.same("SPOP", "s");
+            p.same("HSET", "h", "f", "1");
+            p.same("HINCRBYFLOAT", "h", "f", "0.25");
+            p.same("SET", "k", "v", "EX", "100", "GET");
+        } finally {
+            p.diff.protocol(2);
+        }
+        p.assertSameStream();
+    }
+
     // ---------------------------------------------------------------- transactions, PUBLISH
 
     @Test
