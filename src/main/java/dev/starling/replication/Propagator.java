@@ -208,48 +208,21 @@ public final class Propagator {
     }
 
     /** Propagates expirations and evictions; wraps the keyspace listener installed before it. */
-    private final class DeletionListener implements Keyspace.Listener {
-        private final Keyspace.Listener next;
-
+    private final class DeletionListener extends Keyspace.ForwardingListener {
         DeletionListener(Keyspace.Listener next) {
-            this.next = next;
+            super(next);
         }
 
         @Override
         public void keyExpired(Db db, byte[] key) {
-            next.keyExpired(db, key);
+            super.keyExpired(db, key);
             propagateDeletion(db, key, server.config.lazyfreeLazyExpire);
         }
 
         @Override
-        public void keyModified(Db db, byte[] key) {
-            next.keyModified(db, key);
-        }
-
-        @Override
         public void keyEvicted(Db db, byte[] key) {
-            next.keyEvicted(db, key);
+            super.keyEvicted(db, key);
             propagateDeletion(db, key, server.config.lazyfreeLazyEviction);
-        }
-
-        @Override
-        public void keyAdded(Db db, byte[] key) {
-            next.keyAdded(db, key);
-        }
-
-        @Override
-        public void keyMiss(Db db, byte[] key) {
-            next.keyMiss(db, key);
-        }
-
-        @Override
-        public void dbFlushing(Db db) {
-            next.dbFlushing(db);
-        }
-
-        @Override
-        public void dbsSwapping(Db a, Db b) {
-            next.dbsSwapping(a, b);
         }
     }
 }

@@ -2,9 +2,6 @@ package dev.starling.replication;
 
 import dev.starling.support.PropagationDiff;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,37 +15,10 @@ import java.time.Duration;
  * lazyfree-lazy-eviction), never wrapped in MULTI. Which keys a cycle reaches first is a hash-table
  * order, so several deletions are compared as a set.
  */
-class PropagationDeletionsTest {
-    static PropagationDiff p;
-
-    @BeforeAll
-    static void start() {
-        p = new PropagationDiff("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
-
+class PropagationDeletionsTest extends PropagationTestBase {
     @BeforeEach
     void reset() {
-        p.same("SELECT", "0");
-        p.same("CONFIG", "SET", "maxmemory", "0");
-        p.same("FLUSHALL");
-        p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
-        p.assertSameStream();
-    }
-
-    @AfterEach
-    void check() {
-        p.same("CONFIG", "SET", "maxmemory", "0");
-        p.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        p.same("CONFIG", "SET", "lazyfree-lazy-expire", "no");
-        p.same("CONFIG", "SET", "lazyfree-lazy-eviction", "no");
-        p.same("DEBUG", "SET-ACTIVE-EXPIRE", "1");
-        p.assertSameStream();
-        p.validate();
+        resetServers("maxmemory-policy", "noeviction", "lazyfree-lazy-expire", "no", "lazyfree-lazy-eviction", "no");
     }
 
     private static void awaitEmpty(int db) {

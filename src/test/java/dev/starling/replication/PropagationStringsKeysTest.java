@@ -1,9 +1,6 @@
 package dev.starling.replication;
 
 import dev.starling.support.PropagationDiff;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -11,34 +8,10 @@ import org.junit.jupiter.api.Test;
  * What strings, keys and expiry commands propagate, compared with the stream a real redis-server
  * 7.0 sends its replica (see {@link PropagationDiff} for how the streams are compared).
  */
-class PropagationStringsKeysTest {
-    static PropagationDiff p;
-
-    @BeforeAll
-    static void start() {
-        p = new PropagationDiff("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
-
+class PropagationStringsKeysTest extends PropagationTestBase {
     @BeforeEach
     void reset() {
-        p.same("SELECT", "0");
-        p.same("FLUSHALL");
-        p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
-        p.same("CONFIG", "SET", "lazyfree-lazy-expire", "no");
-        p.same("CONFIG", "SET", "lazyfree-lazy-user-del", "no");
-        p.same("CONFIG", "SET", "lazyfree-lazy-server-del", "no");
-        p.assertSameStream();
-    }
-
-    @AfterEach
-    void check() {
-        p.assertSameStream();
-        p.validate();
+        resetServers("lazyfree-lazy-expire", "no", "lazyfree-lazy-user-del", "no", "lazyfree-lazy-server-del", "no");
     }
 
     @Test

@@ -1,9 +1,6 @@
 package dev.starling.replication;
 
 import dev.starling.support.PropagationDiff;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,32 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the stream a real redis-server 7.0 sends its replica. Small and large encodings are both covered
  * where the command's code path differs.
  */
-class PropagationTypesTest {
-    static PropagationDiff p;
-
-    @BeforeAll
-    static void start() {
-        p = new PropagationDiff("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
-
+class PropagationTypesTest extends PropagationTestBase {
     @BeforeEach
     void reset() {
-        p.same("SELECT", "0");
-        p.same("FLUSHALL");
-        p.same("DEBUG", "SET-ACTIVE-EXPIRE", "0");
-        p.same("CONFIG", "SET", "lazyfree-lazy-server-del", "no");
-        p.assertSameStream();
-    }
-
-    @AfterEach
-    void check() {
-        p.assertSameStream();
-        p.validate();
+        resetServers("lazyfree-lazy-server-del", "no");
     }
 
     // ---------------------------------------------------------------- lists
