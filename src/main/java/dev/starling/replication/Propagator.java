@@ -149,9 +149,10 @@ public final class Propagator {
     // ---------------------------------------------------------------- alsoPropagate
 
     /**
-     * Redis's alsoPropagate: queues argv[0..argc) (taken as it is, not copied: argument arrays are
-     * never modified after a command) to be propagated in dbid when the current unit ends; outside
-     * any unit, appends it at once.
+     * Redis's alsoPropagate: queues argv[0..argc) to be propagated in dbid when the current unit
+     * ends; outside any unit, appends it at once. The argument bytes are kept by reference (they are
+     * never modified once received) and so is an exactly sized argv array: a command's argv outlives
+     * the unit (the parser reuses its array only after the outermost call returns).
      */
     public void alsoPropagate(int dbid, byte[][] argv, int argc, int target) {
         if (!shouldPropagate(target)) return;
