@@ -21,6 +21,25 @@ import io.netty.buffer.ByteBufAllocator;
  * EXPIRE becomes PEXPIREAT, BLPOP becomes LPOP, INCRBYFLOAT becomes SET KEEPTTL. Expired and
  * evicted keys propagate as DEL, or UNLINK under lazyfree-lazy-expire / lazyfree-lazy-eviction.
  *
+ * <h2>The rewrites (checked against redis-server 7.0.15's replication stream)</h2>
+ * <ul>
+ *   <li>SET/SETEX/PSETEX with a TTL: SET key value PXAT ms (NX, XX, GET dropped); SET ... GET
+ *       without a TTL: the same command without its GET arguments.</li>
+ *   <li>GETEX: PEXPIREAT key ms, PERSIST key, or DEL/UNLINK key (lazyfree-lazy-expire) for a time
+ *       already past; GETDEL: DEL/UNLINK key (lazyfree-lazy-user-del); GETSET: SET key value.</li>
+ *   <li>EXPIRE, PEXPIRE, EXPIREAT: PEXPIREAT key ms [NX|XX|GT|LT]; a time already past: DEL/UNLINK
+ *       key (lazyfree-lazy-expire).</li>
+ *   <li>INCRBYFLOAT: SET key result KEEPTTL; HINCRBYFLOAT: HSET key field result.</li>
+ *   <li>SPOP key: SREM key member; SPOP key count: one SREM per member (MULTI-wrapped), or DEL key
+ *       when the whole set goes.</li>
+ *   <li>LMPOP, BLMPOP: LPOP/RPOP key n (n = elements popped); BLPOP/BRPOP: LPOP/RPOP key;
+ *       BLMOVE: LMOVE; BRPOPLPUSH: RPOPLPUSH; ZMPOP, BZMPOP: ZPOPMIN/ZPOPMAX key n;
+ *       BZPOPMIN/BZPOPMAX: ZPOPMIN/ZPOPMAX key. A blocked client served later propagates the same
+ *       forms (LMOVE with lower-case left/right) in its own unit.</li>
+ *   <li>FLUSHDB, FLUSHALL: always, even on empty databases; PUBLISH, SPUBLISH: to replicas only.</li>
+ *   <li>Every other write: as sent (argv[0] in the client's case), only if it changed something.</li>
+ * </ul>
+ *
  * <h2>Execution units</h2>
  * Everything a unit propagates ({@link #alsoPropagate}) is queued (Redis's server.also_propagate)
  * and appended to the stream when the unit ends ({@link #propagatePendingCommands}). A unit is a
