@@ -42,7 +42,8 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <h2>Execution units</h2>
  * Everything a unit propagates ({@link #alsoPropagate}) is queued (Redis's server.also_propagate)
- * and appended to the stream when the unit ends ({@link #propagatePendingCommands}). A unit is a
+ * and appended to the stream when the unit ends ({@link #propagatePendingCommands}); consumers
+ * receive it before the server writes its next reply ({@link #flushStream}). A unit is a
  * top-level command (with EXEC, the whole transaction), or the serving of one blocked client.
  * When a unit queued more than one command they are wrapped in MULTI ... EXEC, so replicas apply
  * them atomically: a transaction, a lazy expiry followed by the write that triggered it, SPOP's
@@ -216,6 +217,27 @@ public final class Propagator {
             opArgv[j] = null;
         }
         if (multi) stream.feed(opDb[n - 1], EXEC_ARGV, 1, PROPAGATE_ALL);
+        // Consumers get it before the next reply is written (flushStream) or, at the latest, at
+        // the end of this event-loop turn.
+        if (!flushQueued) {
+            flushQueued = true;
+            server.execute(flushTask);
+        }
+    }
+
+    private boolean flushQueued;
+    private final Runnable flushTask = this::flushQueuedStream;
+
+    private void flushQueuedStream() {
+        flushQueued = false;
+        stream.flush();
+    }
+
+    /**
+     * Hands what the stream has pending to its consumers. The server calls it before it writes
+     * replies, so that no reply overtakes the writes it acknowledges; one null check otherwise.
+     */
+    public void flushStream() {
         stream.flush();
     }
 

@@ -12,15 +12,17 @@ import java.util.ArrayList;
  * differs from the stream's, and every consumer is handed the same bytes.
  *
  * <h2>Chunks</h2>
- * Commands accumulate in one pooled buffer, the current chunk, and {@link #flush} hands the chunk
- * to every consumer at the end of each execution unit (so a MULTI ... EXEC reaches consumers as
- * one chunk). A command whose targets differ from the chunk's (a PUBLISH, replicas only) starts a
- * new chunk, so each chunk has one target set.
+ * Commands accumulate in one buffer, the current chunk, which {@link #flush} hands to every
+ * consumer. The server flushes before it writes any reply (so a reply never overtakes the writes
+ * it acknowledges, as Redis writes the AOF in beforeSleep before replies) and once more at the end
+ * of each event-loop turn; a pipelined batch of writes therefore reaches consumers as one chunk.
+ * A command whose targets differ from the chunk's (a PUBLISH, replicas only) starts a new chunk, so
+ * each chunk has one target set. A chunk nobody retained is cleared and reused.
  *
  * <h2>Offset</h2>
- * {@link #offset} is master_repl_offset: the bytes of every chunk meant for replicas, counted as
- * the backlog would count them. It moves only while a consumer that wants {@link
- * Propagator#PROPAGATE_REPL} is attached, as Redis's moves only while a backlog exists.
+ * {@link #offset} is master_repl_offset: the bytes of every command meant for replicas, counted as
+ * they are appended (so INFO is exact even before a flush). It moves only while a consumer that
+ * wants {@link Propagator#PROPAGATE_REPL} is attached, as Redis's moves only while a backlog exists.
  *
  * <h2>SELECT</h2>
  * {@link #selectedDb} is Redis's server.slaveseldb: the database the stream's reader has selected,
@@ -31,6 +33,8 @@ public final class ReplicationStream {
     /** Redis's PROTO_SHARED_SELECT_CMDS: SELECT commands encoded once. */
     private static final int SHARED_SELECT_CMDS = 10;
     private static final byte[][] SHARED_SELECT = new byte[SHARED_SELECT_CMDS][];
+    /** A chunk grown past this (a huge value went through) is released rather than kept for reuse. */
+    private static final int REUSE_MAX_CAPACITY = 64 * 1024;
 
     static {
         for (int i = 0; i < SHARED_SELECT_CMDS; i++) SHARED_SELECT[i] = selectCommand(i);
@@ -46,6 +50,7 @@ public final class ReplicationStream {
     int selectedDb = -1;
 
     private final ByteBufAllocator alloc;
+    /** The buffer commands are encoded into (kept between chunks when nobody retained it), or null. */
     private ByteBuf chunk;
     private int chunkTargets;
 
@@ -65,19 +70,30 @@ public final class ReplicationStream {
 
     /** Attaches c; the next command is preceded by a SELECT. Executor thread only. */
     public void addConsumer(StreamConsumer c) {
+        flush();
         consumers.add(c);
         consumerArray = consumers.toArray(new StreamConsumer[0]);
         wanted |= c.targets();
         selectedDb = -1;
     }
 
-    /** Detaches c; with no consumer left the stream costs nothing. Executor thread only. */
+    /** Detaches c after handing it what is pending; with no consumer left the stream costs nothing. */
     public void removeConsumer(StreamConsumer c) {
+        flush();
         consumers.remove(c);
         consumerArray = consumers.toArray(new StreamConsumer[0]);
         int w = 0;
         for (StreamConsumer x : consumerArray) w |= x.targets();
         wanted = w;
+        if (w == 0 && chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
+    }
+
+    /** True if commands were appended since the last {@link #flush}. */
+    boolean pending() {
+        return chunk != null && chunk.isReadable();
     }
 
     /**
@@ -85,35 +101,40 @@ public final class ReplicationStream {
      * stream's (dbid -1: a command that needs no database, such as PING).
      */
     void feed(int dbid, byte[][] argv, int argc, int targets) {
-        if (chunk != null && targets != chunkTargets) flush();
-        if (chunk == null) {
-            chunk = alloc.buffer(256);
-            chunkTargets = targets;
-        }
         ByteBuf b = chunk;
+        if (b != null && b.isReadable() && targets != chunkTargets) {
+            flush();
+            b = chunk;
+        }
+        if (b == null) chunk = b = alloc.buffer(512);
+        chunkTargets = targets;
+        int start = b.writerIndex();
         if (dbid >= 0 && dbid != selectedDb) {
             b.writeBytes(dbid < SHARED_SELECT_CMDS ? SHARED_SELECT[dbid] : selectCommand(dbid));
             selectedDb = dbid;
         }
         Resp.writeHeader(b, '*', argc);
         for (int j = 0; j < argc; j++) Resp.writeBulk(b, argv[j]);
+        if ((targets & wanted & Propagator.PROPAGATE_REPL) != 0) offset += b.writerIndex() - start;
     }
 
-    /** Hands the current chunk to every consumer and advances the offset. */
-    void flush() {
+    /** Hands the current chunk to every consumer. Cheap when nothing is pending. */
+    public void flush() {
         ByteBuf b = chunk;
-        if (b == null) return;
-        chunk = null;
+        if (b == null || !b.isReadable()) return;
+        int start = b.readerIndex();
         try {
-            if ((chunkTargets & wanted & Propagator.PROPAGATE_REPL) != 0) offset += b.readableBytes();
-            StreamConsumer[] cs = consumerArray;
-            int start = b.readerIndex();
-            for (StreamConsumer c : cs) {
+            for (StreamConsumer c : consumerArray) {
                 c.append(b, chunkTargets, selectedDb, offset);
                 b.readerIndex(start); // a consumer that read it leaves it whole for the next
             }
         } finally {
-            b.release();
+            if (b.refCnt() == 1 && b.capacity() <= REUSE_MAX_CAPACITY) {
+                b.clear(); // nobody kept it: encode the next chunk into the same memory
+            } else {
+                b.release();
+                chunk = null;
+            }
         }
     }
 

@@ -542,6 +542,7 @@ public final class Server {
     Client reading;
 
     private void flushClient(Client c) {
+        propagator.flushStream(); // replicas and the AOF get the writes before the client its reply
         c.flush();
         if (c.has(Client.CLOSE_AFTER_REPLY) && c.channel != null) {
             c.channel.close();

@@ -122,6 +122,30 @@ class ReplicationStreamTest {
     }
 
     @Test
+    void pipelinedWrites_reachConsumersAsOneChunk_andInfoCountsThemBeforeTheFlush() {
+        Recorder r = new Recorder(Propagator.PROPAGATE_ALL);
+        attach(r);
+        try {
+            long start = infoOffset();
+            byte[] pipeline = (new String(RespClient.encode(RespClient.args("SET", "a", "1")), StandardCharsets.ISO_8859_1)
+                    + new String(RespClient.encode(RespClient.args("SET", "b", "2")), StandardCharsets.ISO_8859_1)
+                    + new String(RespClient.encode(RespClient.args("INFO", "replication")), StandardCharsets.ISO_8859_1))
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            c.send(pipeline);
+            c.readReply();
+            c.readReply();
+            String info = c.readReplyString();
+            String both = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+                    + "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n";
+            assertThat(info).contains("master_repl_offset:" + (start + both.length()) + "\r\n");
+            assertThat(r.chunks).containsExactly(both);
+        } finally {
+            detach(r);
+            r.kept.release();
+        }
+    }
+
+    @Test
     void publish_isAChunkForReplicasOnly_andNeverReachesAnAofOnlyStream() {
         Recorder repl = new Recorder(Propagator.PROPAGATE_ALL);
         attach(repl);
