@@ -118,8 +118,17 @@ public final class Propagator {
             if ((c.flags & Client.PREVENT_REPL_PROP) != 0) target &= ~PROPAGATE_REPL;
             if ((c.flags & Client.PREVENT_AOF_PROP) != 0) target &= ~PROPAGATE_AOF;
             if (target != PROPAGATE_NONE) {
-                if (c.propagateArgv != null) alsoPropagate(c.db.id, c.propagateArgv, c.propagateArgv.length, target);
-                else alsoPropagate(c.db.id, c.argv, c.argc, target);
+                byte[][] argv = c.propagateArgv != null ? c.propagateArgv : c.argv;
+                int argc = c.propagateArgv != null ? argv.length : c.argc;
+                if (unitDepth == 1 && numops == 0) {
+                    // The unit's only command (the common case): no MULTI to decide, encode it now.
+                    if (shouldPropagate(target)) {
+                        stream.feed(c.db.id, argv, argc, target);
+                        queueFlush();
+                    }
+                } else {
+                    alsoPropagate(c.db.id, argv, argc, target);
+                }
             }
         }
         c.propagateArgv = null;
@@ -217,8 +226,14 @@ public final class Propagator {
             opArgv[j] = null;
         }
         if (multi) stream.feed(opDb[n - 1], EXEC_ARGV, 1, PROPAGATE_ALL);
-        // Consumers get it before the next reply is written (flushStream) or, at the latest, at
-        // the end of this event-loop turn.
+        queueFlush();
+    }
+
+    /**
+     * Consumers get what was appended before the next reply is written ({@link #flushStream}) or,
+     * at the latest, at the end of this event-loop turn.
+     */
+    private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
             server.execute(flushTask);
