@@ -125,7 +125,7 @@ final class SnapshotHarness {
     }
 
     /** A consumer that records what it receives and checks the call order. */
-    final class Recorder implements SnapshotConsumer {
+    class Recorder implements SnapshotConsumer {
         final Map<String, Rec> keys = new TreeMap<>();
         final Map<Integer, long[]> dbStarts = new HashMap<>();
         final List<String> errors = new ArrayList<>();

@@ -49,10 +49,20 @@ class SnapshotPropertiesTest {
         Snapshot s = h.ks().startSnapshot(rec);
         assertThat(s.keysTotal()).isEqualTo(cut.size());
 
+        // Half the time a second snapshot starts mid-way, with its own cut, and walks alongside.
+        int secondAt = rnd.nextBoolean() ? rnd.nextInt(ops + 1) : -1;
+        Map<String, SnapshotHarness.Rec> cut2 = null;
+        SnapshotHarness.Recorder rec2 = null;
+        Snapshot s2 = null;
         for (int i = 0; i < ops; i++) {
+            if (i == secondAt) {
+                cut2 = h.state();
+                rec2 = h.new Recorder();
+                s2 = h.ks().startSnapshot(rec2);
+            }
             int r = rnd.nextInt(100);
             if (r < 25) {
-                step(h, s, 1 + rnd.nextInt(maxBudget));
+                step(h, s2 != null && rnd.nextBoolean() ? s2 : s, 1 + rnd.nextInt(maxBudget));
             } else if (r < 27) {
                 if (s.isPaused()) s.resume();
                 else s.pause();
@@ -62,22 +72,30 @@ class SnapshotPropertiesTest {
             if (i % 50 == 0) assertThat(h.ks().validate()).isNull();
         }
         s.resume();
-        for (int guard = 0; !s.isDone(); guard++) {
+        for (int guard = 0; !s.isDone() || s2 != null && !s2.isDone(); guard++) {
             assertThat(guard).isLessThan(10_000_000);
             step(h, s, maxBudget);
+            if (s2 != null) step(h, s2, maxBudget);
             if (rnd.nextInt(8) == 0) gen.any();
         }
+        assertDelivered(s, rec, cut, counts);
+        if (s2 != null) assertDelivered(s2, rec2, cut2, null);
+        assertThat(h.ks().snapshots).isEmpty();
+        for (Db db : h.ks().dbs) assertThat(db.dict.walks).isNull();
+        assertThat(h.ks().validate()).isNull();
+    }
+
+    static void assertDelivered(Snapshot s, SnapshotHarness.Recorder rec, Map<String, SnapshotHarness.Rec> cut, Map<Integer, long[]> counts) {
         assertThat(rec.errors).isEmpty();
         assertThat(rec.begins).isEqualTo(1);
         assertThat(rec.ends).isEqualTo(1);
         assertThat(rec.cancels).isZero();
         assertThat(SnapshotHarness.diff(cut, rec.keys)).isEmpty();
-        assertThat(rec.dbStarts.keySet()).isEqualTo(counts.keySet());
-        for (Map.Entry<Integer, long[]> e : counts.entrySet()) assertThat(rec.dbStarts.get(e.getKey())).containsExactly(e.getValue());
+        if (counts != null) {
+            assertThat(rec.dbStarts.keySet()).isEqualTo(counts.keySet());
+            for (Map.Entry<Integer, long[]> e : counts.entrySet()) assertThat(rec.dbStarts.get(e.getKey())).containsExactly(e.getValue());
+        }
         assertThat(s.keysProcessed()).isEqualTo(s.keysTotal());
-        assertThat(h.ks().snapshots).isEmpty();
-        for (Db db : h.ks().dbs) assertThat(db.dict.walks).isNull();
-        assertThat(h.ks().validate()).isNull();
     }
 
     /** One walk step, checked against its deterministic bound (budget plus one unit: two buckets and their chains). */
