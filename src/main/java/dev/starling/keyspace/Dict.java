@@ -18,6 +18,12 @@ import java.util.function.Consumer;
  * larger one. A key present for the whole scan is returned at least once even if the table grows
  * or shrinks between calls; some keys may be returned twice.
  *
+ * <h2>Snapshots</h2>
+ * The same order serves {@link Snapshot}: a key's {@link #position} (its reversed hash) is fixed
+ * while buckets move, so a snapshot walks positions with one cursor ({@link #visitRange}), and
+ * {@link #add} and {@link #remove} of a database's main dict call the snapshot's pre-write hook
+ * first ({@code walks} is null otherwise, which is all a dict pays when no snapshot runs).
+ *
  * <p>Not thread-safe: owned by the command executor.
  */
 public final class Dict<E extends DictEntry> {

@@ -1,5 +1,6 @@
 package dev.starling.keyspace;
 
+import dev.starling.support.SnapshotRecorder;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -43,21 +44,21 @@ class SnapshotPropertiesTest {
         h.clock.millis += rnd.nextInt(30); // some TTLs are now past but their keys not yet deleted
         for (int i = 0; i < rnd.nextInt(3); i++) h.ks().dbs[rnd.nextInt(DBS)].dict.rehash(rnd.nextInt(50));
 
-        Map<String, SnapshotHarness.Rec> cut = h.state();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
         Map<Integer, long[]> counts = h.counts();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         assertThat(s.keysTotal()).isEqualTo(cut.size());
 
         // Half the time a second snapshot starts mid-way, with its own cut, and walks alongside.
         int secondAt = rnd.nextBoolean() ? rnd.nextInt(ops + 1) : -1;
-        Map<String, SnapshotHarness.Rec> cut2 = null;
-        SnapshotHarness.Recorder rec2 = null;
+        Map<String, SnapshotRecorder.Rec> cut2 = null;
+        SnapshotRecorder rec2 = null;
         Snapshot s2 = null;
         for (int i = 0; i < ops; i++) {
             if (i == secondAt) {
                 cut2 = h.state();
-                rec2 = h.new Recorder();
+                rec2 = new SnapshotRecorder();
                 s2 = h.ks().startSnapshot(rec2);
             }
             int r = rnd.nextInt(100);
@@ -85,12 +86,12 @@ class SnapshotPropertiesTest {
         assertThat(h.ks().validate()).isNull();
     }
 
-    static void assertDelivered(Snapshot s, SnapshotHarness.Recorder rec, Map<String, SnapshotHarness.Rec> cut, Map<Integer, long[]> counts) {
+    static void assertDelivered(Snapshot s, SnapshotRecorder rec, Map<String, SnapshotRecorder.Rec> cut, Map<Integer, long[]> counts) {
         assertThat(rec.errors).isEmpty();
         assertThat(rec.begins).isEqualTo(1);
         assertThat(rec.ends).isEqualTo(1);
         assertThat(rec.cancels).isZero();
-        assertThat(SnapshotHarness.diff(cut, rec.keys)).isEmpty();
+        assertThat(SnapshotRecorder.diff(cut, rec.keys)).isEmpty();
         if (counts != null) {
             assertThat(rec.dbStarts.keySet()).isEqualTo(counts.keySet());
             for (Map.Entry<Integer, long[]> e : counts.entrySet()) assertThat(rec.dbStarts.get(e.getKey())).containsExactly(e.getValue());

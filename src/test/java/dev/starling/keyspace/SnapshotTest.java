@@ -1,5 +1,6 @@
 package dev.starling.keyspace;
 
+import dev.starling.support.SnapshotRecorder;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -23,9 +24,9 @@ class SnapshotTest {
         return steps;
     }
 
-    private static void assertDelivered(SnapshotHarness h, SnapshotHarness.Recorder rec, Map<String, SnapshotHarness.Rec> cut) {
+    private static void assertDelivered(SnapshotHarness h, SnapshotRecorder rec, Map<String, SnapshotRecorder.Rec> cut) {
         assertThat(rec.errors).isEmpty();
-        assertThat(SnapshotHarness.diff(cut, rec.keys)).isEmpty();
+        assertThat(SnapshotRecorder.diff(cut, rec.keys)).isEmpty();
         assertThat(rec.begins).isEqualTo(1);
         assertThat(rec.ends).isEqualTo(1);
         assertThat(h.ks().snapshots).isEmpty();
@@ -36,7 +37,7 @@ class SnapshotTest {
     @Test
     void emptyKeyspace_beginsAndEndsAtOnce() {
         SnapshotHarness h = harness();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         assertThat(s.isDone()).isTrue();
         assertThat(s.keysTotal()).isZero();
@@ -50,8 +51,8 @@ class SnapshotTest {
     void dictGrowsThroughSeveralRehashes_midWalk_deliversTheCut() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "2000");
-        Map<String, SnapshotHarness.Rec> cut = h.state();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         Dict<KeyEntry> d = h.ks().dbs[0].dict;
         int sawRehashing = 0;
@@ -72,9 +73,9 @@ class SnapshotTest {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "50000");
         while (h.ks().dbs[0].dict.rehash(1000)) { }
-        Map<String, SnapshotHarness.Rec> cut = h.state();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
         long bucketsAtCut = h.ks().dbs[0].dict.buckets();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         for (int i = 0; i < 300; i++) s.step(10);
         for (int i = 0; i < 50_000; i++) if (i % 50 != 0) h.cmd("UNLINK", "key:" + i);
@@ -93,8 +94,8 @@ class SnapshotTest {
         h.cmd("SELECT", "1");
         h.cmd("DEBUG", "POPULATE", "2000", "b");
         h.cmd("EXPIRE", "b:7", "1000");
-        Map<String, SnapshotHarness.Rec> cut = h.state();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         for (int i = 0; i < 100; i++) s.step(10);
         h.cmd("SWAPDB", "0", "1");
@@ -116,8 +117,8 @@ class SnapshotTest {
         h.cmd("DEBUG", "POPULATE", "3000");
         h.cmd("SELECT", "3");
         h.cmd("RPUSH", "list", "a", "b", "c");
-        Map<String, SnapshotHarness.Rec> cut = h.state();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         for (int i = 0; i < 50; i++) s.step(10);
         h.cmd("FLUSHALL", "ASYNC");
@@ -135,7 +136,7 @@ class SnapshotTest {
     void cancel_stopsHooksAndCallbacks() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "1000");
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         s.step(100);
         long delivered = rec.keys.size();
@@ -158,8 +159,8 @@ class SnapshotTest {
     void paused_stepsDoNothing_writesStillHandOverWhatTheyTouch() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "10000");
-        Map<String, SnapshotHarness.Rec> cut = h.state();
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut = h.state();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         s.pause();
         assertThat(s.step(1000)).isZero();
@@ -179,14 +180,14 @@ class SnapshotTest {
     void twoSnapshots_eachGetsItsOwnCut() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "5000");
-        Map<String, SnapshotHarness.Rec> cut1 = h.state();
-        SnapshotHarness.Recorder rec1 = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut1 = h.state();
+        SnapshotRecorder rec1 = new SnapshotRecorder();
         Snapshot s1 = h.ks().startSnapshot(rec1);
         for (int i = 0; i < 100; i++) s1.step(10);
         for (int i = 0; i < 2000; i++) h.cmd("SET", "key:" + i, "second");
         h.cmd("DEBUG", "POPULATE", "20000", "more");
-        Map<String, SnapshotHarness.Rec> cut2 = h.state();
-        SnapshotHarness.Recorder rec2 = h.new Recorder();
+        Map<String, SnapshotRecorder.Rec> cut2 = h.state();
+        SnapshotRecorder rec2 = new SnapshotRecorder();
         Snapshot s2 = h.ks().startSnapshot(rec2);
         assertThat(h.ks().dbs[0].dict.walks).hasSize(2);
         for (int i = 0; i < 5000; i++) {
@@ -205,7 +206,7 @@ class SnapshotTest {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "1000");
         RuntimeException boom = new IllegalStateException("buffer full");
-        SnapshotHarness.Recorder rec = h.new Recorder() {
+        SnapshotRecorder rec = new SnapshotRecorder() {
             @Override
             public void key(int db, byte[] key, Object value, long expireAt, int lru) {
                 throw boom;
@@ -224,7 +225,7 @@ class SnapshotTest {
     void hookWork_afterTheDictGrewFarBeyondTheCut_staysBounded() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "10"); // 2^12 virtual buckets
-        SnapshotHarness.Recorder rec = h.new Recorder();
+        SnapshotRecorder rec = new SnapshotRecorder();
         Snapshot s = h.ks().startSnapshot(rec);
         h.cmd("DEBUG", "POPULATE", "300000", "big"); // a table of 2^19 buckets: 128 per virtual bucket
         long before = s.hookBuckets();
@@ -240,7 +241,7 @@ class SnapshotTest {
     void clearingAWalkedDictInPlace_isRefused() {
         SnapshotHarness h = harness();
         h.cmd("DEBUG", "POPULATE", "10");
-        Snapshot s = h.ks().startSnapshot(h.new Recorder());
+        Snapshot s = h.ks().startSnapshot(new SnapshotRecorder());
         assertThatThrownBy(() -> h.ks().dbs[0].dict.clear()).isInstanceOf(IllegalStateException.class);
         s.cancel();
     }
