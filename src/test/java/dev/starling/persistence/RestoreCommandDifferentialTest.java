@@ -1,0 +1,171 @@
+package dev.starling.persistence;
+
+import dev.starling.support.Differential;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RESTORE's arguments, checks and their order, and its payload footer rules, against
+ * redis-server 7.0 byte for byte, in RESP2 and RESP3: options (REPLACE ABSTTL IDLETIME FREQ and
+ * their conflicts), BUSYKEY before the TTL, the TTL before the payload, version and checksum,
+ * bodies running into the footer or followed by junk, types Redis 7.0 does not know.
+ */
+class RestoreCommandDifferentialTest {
+    static Differential diff;
+
+    @BeforeAll
+    static void start() {
+        diff = new Differential("--enable-debug-command", "yes");
+    }
+
+    @AfterAll
+    static void stop() {
+        diff.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        diff.protocol(2);
+        diff.flushAll();
+        diff.same("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) n += p.length;
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    /** body + version (little-endian) + CRC-64 of both. */
+    static byte[] footer(byte[] body, int version) {
+        byte[] v = concat(body, new byte[] {(byte) version, (byte) (version >>> 8)});
+        long crc = Crc64.of(v);
+        byte[] c = new byte[8];
+        for (int i = 0; i < 8; i++) c[i] = (byte) (crc >>> (8 * i));
+        return concat(v, c);
+    }
+
+    static byte[] bytes(int... v) {
+        byte[] out = new byte[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (byte) v[i];
+        return out;
+    }
+
+    String restore(byte[]... args) {
+        byte[][] a = new byte[args.length + 1][];
+        a[0] = b("RESTORE");
+        System.arraycopy(args, 0, a, 1, args.length);
+        return diff.same(a);
+    }
+
+    @ParameterizedTest(name = "RESP{0}")
+    @ValueSource(ints = {2, 3})
+    void options_andTheirOrder_likeRedis(int resp) {
+        diff.protocol(resp);
+        byte[] p = footer(concat(bytes(0, 5), b("hello")), 10);
+        diff.same("RESTORE", "k");
+        diff.same("RESTORE", "k", "0");
+        restore(b("k"), b("0"), p, b("BOGUS"));
+        restore(b("k"), b("0"), p, b("IDLETIME"));
+        restore(b("k"), b("0"), p, b("FREQ"));
+        restore(b("k"), b("0"), p, b("IDLETIME"), b("x"));
+        restore(b("k"), b("0"), p, b("IDLETIME"), b("-1"));
+        restore(b("k"), b("0"), p, b("FREQ"), b("-1"));
+        restore(b("k"), b("0"), p, b("FREQ"), b("256"));
+        restore(b("k"), b("0"), p, b("FREQ"), b("1.5"));
+        restore(b("k"), b("0"), p, b("IDLETIME"), b("5"), b("FREQ"), b("5"));
+        restore(b("k"), b("0"), p, b("FREQ"), b("5"), b("IDLETIME"), b("5"));
+        restore(b("k"), b("x"), p);
+        restore(b("k"), b("-1"), p);
+        restore(b("k"), b("-1"), b("junk"));
+        restore(b("k"), b("0"), b("junk"));
+        restore(b("k"), b("0"), p, b("replace"), b("absttl"), b("Replace"));
+        diff.same("GET", "k");
+        // An existing key: options are checked first, then BUSYKEY, then the TTL, then the payload.
+        restore(b("k"), b("0"), p, b("FREQ"), b("300"));
+        restore(b("k"), b("0"), b("junk"));
+        restore(b("k"), b("-5"), p);
+        restore(b("k"), b("x"), b("junk"), b("REPLACE"));
+        restore(b("k"), b("0"), b("junk"), b("REPLACE"));
+        // An expired key is not busy.
+        diff.same("SET", "e", "v", "PX", "1");
+        diff.same("DEBUG", "SLEEP", "0.01");
+        restore(b("e"), b("0"), p);
+        diff.same("GET", "e");
+    }
+
+    @Test
+    void footer_versionAndChecksum_likeRedis() {
+        byte[] body = concat(bytes(0, 5), b("hello"));
+        for (int v : new int[] {0, 1, 6, 9, 10, 11, 12, 255, 256, 0xffff}) {
+            restore(b("k" + v), b("0"), footer(body, v));
+        }
+        byte[] good = footer(body, 10);
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x10;
+            restore(b("flip" + i), b("0"), bad);
+        }
+        restore(b("short"), b("0"), Arrays.copyOf(good, 9));
+        restore(b("empty"), b("0"), new byte[0]);
+        // Junk between the body and the footer is ignored; a body may read into the footer.
+        restore(b("junk"), b("0"), footer(concat(body, b("trailing junk")), 10));
+        restore(b("into"), b("0"), footer(concat(bytes(0, 8), b("hello")), 10));
+        restore(b("lzf0"), b("0"), footer(bytes(0, 0xc3, 0, 0), 10));
+        restore(b("lzf1"), b("0"), footer(bytes(0, 0xc3, 1, 0, 0), 10));
+        restore(b("lzf2"), b("0"), footer(bytes(0, 0xc3, 2, 2, 0, 'a'), 10));
+        for (String k : new String[] {"k0", "k10", "junk", "into", "lzf0", "lzf1"}) diff.same("GET", k);
+    }
+
+    @Test
+    void types_redis70DoesNotKnow_areBadDataFormat() {
+        for (int t = 0; t < 256; t++) restore(b("t" + t), b("0"), footer(bytes(t, 0), 10));
+        // A 7.2 SET_LISTPACK in a version-10 payload.
+        restore(b("sl"), b("0"), footer(concat(bytes(20, 9), bytes(9, 0, 0, 0, 1, 0, 1, 2, 0xff)), 10));
+        diff.same("DBSIZE");
+    }
+
+    @Test
+    void ttl_idletime_freq_takeEffect() {
+        byte[] p = footer(concat(bytes(0, 5), b("hello")), 10);
+        restore(b("a"), b("100000"), p);
+        diff.same("TTL", "a");
+        restore(b("b"), b(Long.toString(System.currentTimeMillis() + 500_000)), p, b("ABSTTL"));
+        diff.same("TTL", "b");
+        restore(b("c"), b("0"), p, b("IDLETIME"), b("1000"));
+        diff.same("OBJECT", "IDLETIME", "c");
+        restore(b("c2"), b("0"), p, b("IDLETIME"), b("9223372036854775807"));
+        diff.same("OBJECT", "IDLETIME", "c2");
+        restore(b("d"), b("0"), p, b("FREQ"), b("100"));
+        diff.same("OBJECT", "IDLETIME", "d");
+        diff.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+        restore(b("e"), b("0"), p, b("FREQ"), b("100"));
+        diff.same("OBJECT", "FREQ", "e");
+        restore(b("f"), b("0"), p, b("IDLETIME"), b("100"));
+        diff.same("OBJECT", "FREQ", "f");
+        restore(b("g"), b("9223372036854775807"), p);
+        diff.same("EXISTS", "g");
+        restore(b("h"), b("1"), p, b("ABSTTL"));
+        diff.same("EXISTS", "h");
+        assertThat(diff.same("DBSIZE")).isEqualTo(":7\r\n");
+    }
+}
