@@ -49,8 +49,12 @@ class StreamRestoreDifferentialTest {
         return DumpRestoreDifferentialTest.bulk(reply);
     }
 
-    /** Builds stream "src" on Redis only and returns its DUMP payload. */
     static byte[] redisStream(List<String[]> commands) {
+        return redisStream(diff, commands);
+    }
+
+    /** Builds stream "src" on diff's Redis only and returns its DUMP payload. */
+    static byte[] redisStream(Differential diff, List<String[]> commands) {
         for (String[] c : commands) diff.theirs().call(RespClientArgs.of(c));
         byte[] p = bulk(diff.theirs().call(b("DUMP"), b("src")));
         diff.theirs().call(b("DEL"), b("src"));
