@@ -371,6 +371,9 @@ final class Integrity {
      * string that string2ll parses.
      */
     private static boolean lpIntegerValid(byte[] lp, int p, long[] out) {
+        // Redis reads the terminator as a bogus integer here, but every path that does so fails
+        // at its next step, so refusing at once decides the same.
+        if ((lp[p] & 0xff) == LP_EOF) return false;
         if (dev.starling.types.Listpack.isInt(lp, p)) {
             out[0] = dev.starling.types.Listpack.getInt(lp, p);
             return true;

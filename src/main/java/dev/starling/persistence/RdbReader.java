@@ -222,6 +222,24 @@ public final class RdbReader {
         return loadLenRaw();
     }
 
+    /**
+     * rdbLoadLen where Redis checks only rioGetReadError afterwards: an unknown length encoding is
+     * not a read error there, so it reads as 2^64-1 (RDB_LENERR) and loading goes on.
+     */
+    private long loadLenLenient() throws RdbException {
+        int b = peekByte();
+        if ((b & 0xC0) == 0x80 && b != Rdb.LEN_32BIT && b != Rdb.LEN_64BIT) {
+            pos++;
+            return -1;
+        }
+        return loadLenRaw();
+    }
+
+    private int peekByte() throws RdbException {
+        if (!fill(1)) throw RdbException.shortRead("Short read loading length");
+        return buf[pos] & 0xff;
+    }
+
     /** rdbLoadLen where Redis compares with RDB_LENERR: 2^64-1 is an error too. */
     private long loadLenChecked(String what) throws RdbException {
         long len = loadLenRaw();
@@ -720,14 +738,15 @@ public final class RdbReader {
             nodeLps[i] = lps.get(order[i]);
             if (i > 0 && Arrays.equals(nodeKeys[i - 1], nodeKeys[i])) throw RdbException.corrupt("Listpack re-added with existing key");
         }
-        long length = loadLen(), lastMs = loadLen(), lastSeq = loadLen();
+        // Redis checks only for a read error after these, so they are read leniently.
+        long length = loadLenLenient(), lastMs = loadLenLenient(), lastSeq = loadLenLenient();
         long firstMs, firstSeq, maxDelMs, maxDelSeq, entriesAdded;
         if (rdbtype >= Rdb.TYPE_STREAM_LISTPACKS_2) {
-            firstMs = loadLen();
-            firstSeq = loadLen();
-            maxDelMs = loadLen();
-            maxDelSeq = loadLen();
-            entriesAdded = loadLen();
+            firstMs = loadLenLenient();
+            firstSeq = loadLenLenient();
+            maxDelMs = loadLenLenient();
+            maxDelSeq = loadLenLenient();
+            entriesAdded = loadLenLenient();
         } else {
             maxDelMs = maxDelSeq = 0;
             entriesAdded = length;
@@ -761,15 +780,15 @@ public final class RdbReader {
 
     private StreamValue.Group loadStreamGroup(int rdbtype, StreamValue s) throws RdbException {
         byte[] name = loadStringBytes();
-        long ms = loadLen(), seq = loadLen();
-        long entriesRead = rdbtype >= Rdb.TYPE_STREAM_LISTPACKS_2 ? loadLen() : estimateDistanceFromFirstEverEntry(s, ms, seq);
+        long ms = loadLenLenient(), seq = loadLenLenient();
+        long entriesRead = rdbtype >= Rdb.TYPE_STREAM_LISTPACKS_2 ? loadLenLenient() : estimateDistanceFromFirstEverEntry(s, ms, seq);
         long pelSize = loadLenChecked("Stream PEL size loading failed.");
         List<byte[]> pelIds = new ArrayList<>();
         List<long[]> pelData = new ArrayList<>();
         while (pelSize-- != 0) {
             byte[] rawid = new byte[16];
             readFully(rawid, 0, 16, "Stream PEL ID loading failed.");
-            long time = loadMillisecondTime(), count = loadLen();
+            long time = loadMillisecondTime(), count = loadLenLenient();
             pelIds.add(rawid);
             pelData.add(new long[] {time, count});
         }
