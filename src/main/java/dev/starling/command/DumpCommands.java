@@ -22,6 +22,9 @@ import dev.starling.server.Client;
  * the whole argument as Redis reads it (a body may run into the footer; trailing bytes are
  * ignored). Any load failure is "Bad data format". A TTL already in the past stores nothing (and
  * REPLACE still deletes the old key).
+ *
+ * <p>For replication (not built yet), Redis propagates a relative TTL as its absolute time with
+ * ABSTTL appended, and a RESTORE that only deleted the old key as DEL.
  */
 final class DumpCommands {
     private DumpCommands() {}

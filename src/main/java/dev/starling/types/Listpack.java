@@ -264,7 +264,9 @@ public final class Listpack {
             if (skipped == 0) {
                 if (isInt(lp, p)) {
                     if (sIsInt && getInt(lp, p) == sv) return p;
-                } else if (!sIsInt) {
+                } else {
+                    // Compared as bytes even when s is an integer: a RESTOREd listpack may hold a
+                    // canonical integer as a string entry, and Redis's lpFind finds it.
                     int off = strOffset(lp, p), len = strLength(lp, p);
                     if (len == s.length && Arrays.equals(lp, off, off + len, s, 0, len)) return p;
                 }

@@ -168,4 +168,81 @@ class RestoreCommandDifferentialTest {
         diff.same("EXISTS", "h");
         assertThat(diff.same("DBSIZE")).isEqualTo(":7\r\n");
     }
+
+    /** A listpack whose entries are all 6-bit strings, even canonical integers (Redis's lpAppend would store those as integers). */
+    static byte[] stringListpack(String... entries) {
+        java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+        for (String x : entries) {
+            byte[] v = b(x);
+            e.write(0x80 | v.length);
+            e.writeBytes(v);
+            e.write(1 + v.length);
+        }
+        int total = 6 + e.size() + 1;
+        byte[] lp = new byte[total];
+        lp[0] = (byte) total;
+        lp[1] = (byte) (total >> 8);
+        lp[4] = (byte) entries.length;
+        System.arraycopy(e.toByteArray(), 0, lp, 6, e.size());
+        lp[total - 1] = (byte) 0xff;
+        return lp;
+    }
+
+    @ParameterizedTest(name = "sanitize={0}")
+    @ValueSource(strings = {"no", "yes"})
+    void listpacksWithIntegersAsStrings_behaveAsInRedis(String sanitize) {
+        diff.same("CONFIG", "SET", "sanitize-dump-payload", sanitize);
+        restore(b("h"), b("0"), footer(new LegacyEncoder().type(Rdb.TYPE_HASH_LISTPACK).string(stringListpack("5", "v", "f", "7")).body(), 10));
+        diff.same("HGET", "h", "5");
+        diff.same("HEXISTS", "h", "5");
+        diff.same("HSET", "h", "5", "w");
+        diff.same("HINCRBY", "h", "f", "1");
+        diff.same("HGETALL", "h");
+        diff.same("HDEL", "h", "5");
+        diff.same("HGETALL", "h");
+        restore(b("z"), b("0"), footer(new LegacyEncoder().type(Rdb.TYPE_ZSET_LISTPACK).string(stringListpack("5", "1", "a", "2.5")).body(), 10));
+        diff.same("ZSCORE", "z", "5");
+        diff.same("ZADD", "z", "3", "5");
+        diff.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+        diff.same("ZREM", "z", "5");
+        diff.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+        restore(b("l"), b("0"), footer(new LegacyEncoder().type(Rdb.TYPE_LIST_QUICKLIST_2).len(1).len(2)
+                .string(stringListpack("5", "x", "5")).body(), 10));
+        diff.same("LPOS", "l", "5", "COUNT", "0");
+        diff.same("LREM", "l", "1", "5");
+        diff.same("LINSERT", "l", "AFTER", "5", "after");
+        diff.same("LRANGE", "l", "0", "-1");
+        for (String k : new String[] {"h", "z", "l"}) diff.same("DEBUG", "DIGEST-VALUE", k);
+    }
+
+    @Test
+    void sanitizationsCounter_andRdbcompression_likeRedis() {
+        byte[] hash = footer(new LegacyEncoder().type(Rdb.TYPE_HASH_LISTPACK).string(stringListpack("f", "v")).body(), 10);
+        byte[] ql = footer(new LegacyEncoder().type(Rdb.TYPE_LIST_QUICKLIST_2).len(2).len(2).string(stringListpack("a"))
+                .len(2).string(stringListpack("b")).body(), 10);
+        for (String mode : new String[] {"no", "yes", "clients"}) {
+            diff.same("CONFIG", "SET", "sanitize-dump-payload", mode);
+            restore(b("h" + mode), b("0"), hash);
+            restore(b("q" + mode), b("0"), ql);
+            // An unsorted intset: refused in deep mode (by Starling in every mode).
+            if (!mode.equals("no")) {
+                restore(b("bad" + mode), b("0"), footer(new LegacyEncoder().type(Rdb.TYPE_SET_INTSET).string(new byte[] {2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0}).body(), 10));
+            }
+            String ours = diff.ours().callString("INFO", "stats"), theirs = diff.theirs().callString("INFO", "stats");
+            assertThat(field(ours, "dump_payload_sanitizations")).isEqualTo(field(theirs, "dump_payload_sanitizations"));
+        }
+        diff.same("CONFIG", "SET", "rdbcompression", "no");
+        diff.same("SET", "long", "a".repeat(100));
+        diff.same("RPUSH", "list", "b".repeat(100), "c".repeat(100));
+        diff.same("DUMP", "long");
+        diff.same("DUMP", "list");
+        diff.same("CONFIG", "SET", "rdbcompression", "yes");
+        diff.same("DUMP", "long");
+        diff.same("CONFIG", "SET", "sanitize-dump-payload", "no");
+    }
+
+    static String field(String info, String name) {
+        int i = info.indexOf(name + ":");
+        return info.substring(i, info.indexOf("\r\n", i));
+    }
 }
