@@ -72,6 +72,21 @@ public final class Keyspace {
     public boolean lfuPolicy;
     public int lfuLogFactor = 10, lfuDecayTime = 1;
 
+    /** Snapshots running (walking or paused), oldest first. */
+    public final java.util.ArrayList<Snapshot> snapshots = new java.util.ArrayList<>();
+
+    /**
+     * Takes a point-in-time cut of every database and returns the snapshot that will hand its keys
+     * to consumer (see {@link Snapshot}); the caller drives it with {@link Snapshot#step}. Costs
+     * O(databases) plus a small bitmap per non-empty database; consumer.begin runs before this returns.
+     */
+    public Snapshot startSnapshot(SnapshotConsumer consumer) {
+        Snapshot s = new Snapshot(this, consumer);
+        snapshots.add(s);
+        s.start();
+        return s;
+    }
+
     public Keyspace(int databases, Clock clock) {
         this.clock = clock;
         this.dbs = new Db[databases];
@@ -100,6 +115,14 @@ public final class Keyspace {
             String err = db.dict.validate();
             if (err == null) err = db.expires.validate();
             if (err != null) return "db" + db.id + ": " + err;
+            if (db.expires.walks != null) return "db" + db.id + ": expires dict has snapshot hooks";
+            if (db.dict.walks != null) {
+                for (SnapshotWalk w : db.dict.walks) {
+                    if (!w.snapshot.running() || w.dict != db.dict || w.expires != db.expires) {
+                        return "db" + db.id + ": stale or mismatched snapshot hook";
+                    }
+                }
+            }
             long[] sum = new long[1];
             db.dict.forEach(e -> sum[0] += MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value));
             String[] missing = new String[1];
@@ -108,6 +131,10 @@ public final class Keyspace {
             });
             if (missing[0] != null) return "db" + db.id + ": TTL for missing key " + missing[0];
             bytes += sum[0] + 32 * db.expires.size();
+        }
+        for (Snapshot s : snapshots) {
+            String err = s.validate();
+            if (err != null) return "snapshot: " + err;
         }
         return bytes == datasetBytes ? null : "datasetBytes " + datasetBytes + " but recount gives " + bytes;
     }
