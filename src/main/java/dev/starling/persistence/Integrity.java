@@ -42,32 +42,6 @@ final class Integrity {
         return 0;
     }
 
-    /** lpCurrentEncodedSizeUnsafe: encoding plus data bytes (what the backlen stores). */
-    private static long lpEncodedSize(byte[] lp, int p) {
-        int b = lp[p] & 0xff;
-        if ((b & 0x80) == 0) return 1;
-        if ((b & 0xC0) == 0x80) return 1 + (b & 0x3F);
-        if ((b & 0xE0) == 0xC0) return 2;
-        if ((b & 0xF0) == 0xE0) return 2 + (((b & 0x0F) << 8) | (lp[p + 1] & 0xff));
-        return switch (b) {
-            case 0xF1 -> 3;
-            case 0xF2 -> 4;
-            case 0xF3 -> 5;
-            case 0xF4 -> 9;
-            case 0xF0 -> 5 + u32(lp, p + 1);
-            default -> 1; // EOF
-        };
-    }
-
-    /** lpEncodeBacklen's size for l. */
-    private static int lpBacklenSize(long l) {
-        if (l <= 127) return 1;
-        if (l < 16383) return 2;
-        if (l < 2097151) return 3;
-        if (l < 268435455) return 4;
-        return 5;
-    }
-
     /** lpDecodeBacklen reading backwards from p; -1 (UINT64_MAX) past 5 bytes. */
     private static long lpDecodeBacklen(byte[] lp, int p) {
         long val = 0;
@@ -94,8 +68,8 @@ final class Integrity {
         int lenbytes = lpEncodedSizeBytes(b);
         if (lenbytes == 0) return LP_BAD;
         if ((long) p + lenbytes > bytes - 1) return LP_BAD;
-        long entrylen = lpEncodedSize(lp, p);
-        int backlen = lpBacklenSize(entrylen);
+        long entrylen = dev.starling.types.Listpack.encodedSize(lp, p);
+        int backlen = dev.starling.types.Listpack.backlenSize(entrylen);
         entrylen += backlen;
         if (p + entrylen > bytes - 1) return LP_BAD;
         int next = (int) (p + entrylen);

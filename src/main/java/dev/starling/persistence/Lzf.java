@@ -159,33 +159,7 @@ public final class Lzf {
      * block that decodes to fewer bytes is an error too.
      */
     public static int decompress(byte[] in, int off, int len, byte[] out, int outLen) {
-        if (len <= 0) return 0; // liblzf reads one control byte past an empty input and fails
-        int ip = off, inEnd = off + len, op = 0;
-        do {
-            int ctrl = in[ip++] & 0xff;
-            if (ctrl < (1 << 5)) {
-                ctrl++;
-                if (op + ctrl > outLen) return 0;
-                if (ip + ctrl > inEnd) return 0;
-                System.arraycopy(in, ip, out, op, ctrl);
-                ip += ctrl;
-                op += ctrl;
-            } else {
-                int mlen = ctrl >>> 5;
-                int ref = op - ((ctrl & 0x1f) << 8) - 1;
-                if (ip >= inEnd) return 0;
-                if (mlen == 7) {
-                    mlen += in[ip++] & 0xff;
-                    if (ip >= inEnd) return 0;
-                }
-                ref -= in[ip++] & 0xff;
-                if (op + mlen + 2 > outLen) return 0;
-                if (ref < 0) return 0;
-                // Byte by byte: the source may overlap the bytes being written (runs).
-                for (int end = op + mlen + 2; op < end; ) out[op++] = out[ref++];
-            }
-        } while (ip < inEnd);
-        return op;
+        return (int) decode(in, off, len, out, outLen);
     }
 
     /**
@@ -193,7 +167,12 @@ public final class Lzf {
      * loader check a claimed size before allocating it (a corrupt length must not cost memory).
      */
     public static long decompressedLength(byte[] in, int off, int len, long outLen) {
-        if (len <= 0) return 0;
+        return decode(in, off, len, null, outLen);
+    }
+
+    /** The decoder; with out null it only checks and counts. */
+    private static long decode(byte[] in, int off, int len, byte[] out, long outLen) {
+        if (len <= 0) return 0; // liblzf reads one control byte past an empty input and fails
         int ip = off, inEnd = off + len;
         long op = 0;
         do {
@@ -202,6 +181,7 @@ public final class Lzf {
                 ctrl++;
                 if (op + ctrl > outLen) return 0;
                 if (ip + ctrl > inEnd) return 0;
+                if (out != null) System.arraycopy(in, ip, out, (int) op, ctrl);
                 ip += ctrl;
                 op += ctrl;
             } else {
@@ -215,6 +195,11 @@ public final class Lzf {
                 ref -= in[ip++] & 0xff;
                 if (op + mlen + 2 > outLen) return 0;
                 if (ref < 0) return 0;
+                if (out != null) {
+                    // Byte by byte: the source may overlap the bytes being written (runs).
+                    int o = (int) op, r = (int) ref;
+                    for (int end = o + mlen + 2; o < end; ) out[o++] = out[r++];
+                }
                 op += mlen + 2;
             }
         } while (ip < inEnd);
