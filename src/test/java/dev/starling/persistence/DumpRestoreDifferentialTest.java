@@ -252,6 +252,7 @@ class DumpRestoreDifferentialTest {
             for (String key : new String[] {"k", "r", "s"}) {
                 diff.same("TYPE", key);
                 diff.same("OBJECT", "ENCODING", key);
+                diff.same("OBJECT", "REFCOUNT", key);
                 diff.same("DEBUG", "DIGEST-VALUE", key);
             }
             diff.same("DEBUG", "DIGEST");

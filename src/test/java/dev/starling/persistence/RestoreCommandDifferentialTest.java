@@ -245,4 +245,34 @@ class RestoreCommandDifferentialTest {
         int i = info.indexOf(name + ":");
         return info.substring(i, info.indexOf("\r\n", i));
     }
+
+    @Test
+    void keyspaceHitsAndMisses_likeRedis() {
+        byte[] p = footer(concat(bytes(0, 5), b("hello")), 10);
+        String[][] steps = {{"DUMP", "missing"}, {"SET", "k", "v"}, {"DUMP", "k"}};
+        for (String[] step : steps) {
+            String before0 = stats(diff.ours()), before1 = stats(diff.theirs());
+            diff.same(step);
+            assertThat(delta(before0, stats(diff.ours()))).as(String.join(" ", step)).isEqualTo(delta(before1, stats(diff.theirs())));
+        }
+        for (byte[][] cmd : new byte[][][] {{b("RESTORE"), b("k"), b("0"), p}, {b("RESTORE"), b("n"), b("0"), p},
+            {b("RESTORE"), b("k"), b("0"), p, b("REPLACE")}}) {
+            String before0 = stats(diff.ours()), before1 = stats(diff.theirs());
+            diff.same(cmd);
+            assertThat(delta(before0, stats(diff.ours()))).isEqualTo(delta(before1, stats(diff.theirs())));
+        }
+    }
+
+    static String stats(dev.starling.support.RespClient c) {
+        String info = c.callString("INFO", "stats");
+        return field(info, "keyspace_hits") + " " + field(info, "keyspace_misses");
+    }
+
+    /** The change of "keyspace_hits:H keyspace_misses:M" between two samples. */
+    static String delta(String before, String after) {
+        String[] b = before.split(" "), a = after.split(" ");
+        long dh = Long.parseLong(a[0].substring(a[0].indexOf(':') + 1)) - Long.parseLong(b[0].substring(b[0].indexOf(':') + 1));
+        long dm = Long.parseLong(a[1].substring(a[1].indexOf(':') + 1)) - Long.parseLong(b[1].substring(b[1].indexOf(':') + 1));
+        return dh + "/" + dm;
+    }
 }
