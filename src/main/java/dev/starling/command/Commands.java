@@ -13,6 +13,7 @@ public final class Commands {
         BitCommands.register(t);
         HyperLogLogCommands.register(t);
         KeyCommands.register(t);
+        DumpCommands.register(t);
         ZSetCommands.register(t);
         ListCommands.register(t);
         HashCommands.register(t);

@@ -568,7 +568,7 @@ final class KeyCommands {
     }
 
     /** A time at or before now deletes at once, except on a replica (its master sends the DEL). */
-    private static boolean checkAlreadyExpired(Client c, long when) {
+    static boolean checkAlreadyExpired(Client c, long when) {
         Keyspace ks = c.server.keyspace;
         if (ks.expireHook != null && !ks.expireHook.mayDelete()) return false;
         return when <= ks.clock.millis();

@@ -53,6 +53,14 @@ public final class Errors {
     public static final String NUMKEYS_TOO_MANY = "Number of keys can't be greater than number of args";
     public static final String LIMIT_NEGATIVE = "LIMIT can't be negative";
 
+    // cluster.c (DUMP / RESTORE)
+    public static final String BUSYKEY = "-BUSYKEY Target key name already exists.";
+    public static final String RESTORE_BAD_IDLETIME = "Invalid IDLETIME value, must be >= 0";
+    public static final String RESTORE_BAD_FREQ = "Invalid FREQ value, must be >= 0 and <= 255";
+    public static final String RESTORE_BAD_TTL = "Invalid TTL value, must be >= 0";
+    public static final String DUMP_PAYLOAD_WRONG = "DUMP payload version or checksum are wrong";
+    public static final String BAD_DATA_FORMAT = "Bad data format";
+
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
