@@ -275,4 +275,68 @@ class RdbFileTest {
             assertThat(changed).isEqualTo(0L);
         }
     }
+
+    // ---------------------------------------------------------------- bad files, shutdown
+
+    /** Runs Starling on dir until it exits by itself; returns exit code and log. */
+    static String[] runToExit(Path dir) throws Exception {
+        List<String> cmd = starlingCmd();
+        cmd.addAll(List.of("--port", Integer.toString(freePort()), "--bind", "127.0.0.1", "--dir", dir.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("still running: " + out);
+        }
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
+    @Test
+    void load_truncatedOrCorruptFile_stopsStartupWithOffset() throws Exception {
+        Path dir = Files.createTempDirectory("rdb-bad");
+        Proc s = start(true, dir);
+        try (Jedis j = s.jedis()) {
+            fill(j);
+            j.save();
+        }
+        s.stop();
+        byte[] good = Files.readAllBytes(dir.resolve("dump.rdb"));
+        java.util.Random rnd = new java.util.Random(7);
+        List<byte[]> bad = new ArrayList<>();
+        for (int cut : new int[] {0, 3, 9, 20, 82, good.length / 2, good.length - 9, good.length - 1}) {
+            bad.add(java.util.Arrays.copyOf(good, cut));
+        }
+        for (int i = 0; i < 4; i++) {
+            byte[] b = good.clone();
+            b[10 + rnd.nextInt(b.length - 10)] ^= (byte) (1 + rnd.nextInt(255));
+            bad.add(b);
+        }
+        for (byte[] b : bad) {
+            Files.write(dir.resolve("dump.rdb"), b);
+            String[] r = runToExit(dir);
+            assertThat(r[0]).as(r[1]).isEqualTo("1");
+            assertThat(r[1]).doesNotContain("Exception", "\tat ");
+            assertThat(r[1]).containsAnyOf("Terminating server after rdb file reading failure.", "Fatal error loading the DB");
+            if (b.length > 9) assertThat(r[1]).contains("Internal error in RDB reading offset ", dir.resolve("dump.rdb").toString());
+            assertThat(r[1]).doesNotContain("Ready to accept connections");
+        }
+    }
+
+    @Test
+    void sigterm_withSavePoints_savesBeforeExit() throws Exception {
+        Path dir = Files.createTempDirectory("rdb-term");
+        Proc s = start(true, dir, "--save", "3600 1");
+        List<String> expected;
+        try (Jedis j = s.jedis()) {
+            fill(j);
+            expected = describe(j);
+        }
+        assertThat(s.stop()).isZero();
+        assertThat(s.log()).contains("Received SIGTERM scheduling shutdown...", "Saving the final RDB snapshot before exiting.",
+                "DB saved on disk", "Redis is now ready to exit, bye bye...");
+        Proc r = start(false, dir);
+        try (Jedis j = r.jedis()) {
+            assertThat(describe(j)).isEqualTo(expected);
+        }
+    }
 }
