@@ -112,17 +112,9 @@ public final class RdbPersistence {
     public boolean rdbSave() {
         String tmpName = "temp-" + pid + ".rdb";
         Path tmp = dir().toPath().resolve(tmpName);
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException | RuntimeException e) {
-            server.log.warning("Failed opening the temp RDB file " + tmpName + " (in server root dir " + server.config.dir
-                    + ") for saving: " + ioReason(e));
-            return false;
-        }
-        server.keyspace.updateTime();
-        RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, false, server.config.rdbcompression,
-                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+        FileChannel ch = openTemp(tmp, tmpName);
+        if (ch == null) return false;
+        RdbFileWriter w = newWriter(ch, false);
         Snapshot s = server.keyspace.startSnapshot(w);
         while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
         try {
@@ -144,6 +136,24 @@ public final class RdbPersistence {
         server.lastSaveUnix = nowSec();
         lastBgsaveOk = true;
         return true;
+    }
+
+    /** Creates or truncates the temp file; null after logging Redis's line if it cannot be opened. */
+    private FileChannel openTemp(Path tmp, String tmpName) {
+        try {
+            return FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            server.log.warning("Failed opening the temp RDB file " + tmpName + " (in server root dir " + server.config.dir
+                    + ") for saving: " + ioReason(e));
+            return null;
+        }
+    }
+
+    /** A file writer for the keyspace as it is now, with the current rdbcompression, rdbchecksum and policy. */
+    private RdbFileWriter newWriter(FileChannel ch, boolean queued) {
+        server.keyspace.updateTime();
+        return new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
+                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
     }
 
     /** rename(2) of the temp file onto dbfilename, then fsync of the directory (fsyncFileDir). */
@@ -197,22 +207,15 @@ public final class RdbPersistence {
         rdbSaves++;
         String tmpName = "temp-" + pid + "-bg.rdb";
         Path tmp = dir().toPath().resolve(tmpName);
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException | RuntimeException e) {
-            // The child would log this and exit with an error: report it as a failed background save.
-            server.log.notice("Background saving started by pid " + pid);
-            server.log.warning("Failed opening the temp RDB file " + tmpName + " (in server root dir " + server.config.dir
-                    + ") for saving: " + ioReason(e));
+        FileChannel ch = openTemp(tmp, tmpName);
+        if (ch == null) {
+            // A child would have logged the failure and exited with an error: a failed background save.
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
             lastBgsaveTimeSec = 0;
             return true;
         }
-        server.keyspace.updateTime();
-        RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, true, server.config.rdbcompression,
-                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+        RdbFileWriter w = newWriter(ch, true);
         Snapshot s = server.keyspace.startSnapshot(w);
         Bgsave b = new Bgsave(s, w, nowSec());
         bgsave = b;
