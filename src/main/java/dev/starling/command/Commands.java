@@ -14,6 +14,7 @@ public final class Commands {
         HyperLogLogCommands.register(t);
         KeyCommands.register(t);
         DumpCommands.register(t);
+        PersistenceCommands.register(t);
         ZSetCommands.register(t);
         ListCommands.register(t);
         HashCommands.register(t);

@@ -26,7 +26,7 @@ import dev.starling.server.Client;
  * <p>For replication (not built yet), Redis propagates a relative TTL as its absolute time with
  * ABSTTL appended, and a RESTORE that only deleted the old key as DEL.
  */
-final class DumpCommands {
+public final class DumpCommands {
     private DumpCommands() {}
 
     static void register(CommandTable t) {
@@ -141,7 +141,7 @@ final class DumpCommands {
         }
         KeyEntry e = c.db.add(key, obj);
         if (ttl != 0) c.db.setExpire(key, ttl);
-        objectSetLRUOrLFU(c, e, lfuFreq, lruIdle, lruClock);
+        objectSetLRUOrLFU(c.server, e, lfuFreq, lruIdle, lruClock);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "restore", key, c.db.id);
         c.addReply(Resp.OK);
         c.server.dirty++;
@@ -152,9 +152,9 @@ final class DumpCommands {
      * IDLETIME (seconds) moves the access clock back, wrapping to half a clock period ahead when
      * it would underflow.
      */
-    static void objectSetLRUOrLFU(Client c, KeyEntry e, long lfuFreq, long lruIdle, int lruClock) {
-        Keyspace ks = c.server.keyspace;
-        if (c.server.config.maxmemoryPolicy.contains("lfu")) {
+    public static void objectSetLRUOrLFU(dev.starling.server.Server server, KeyEntry e, long lfuFreq, long lruIdle, int lruClock) {
+        Keyspace ks = server.keyspace;
+        if (server.config.maxmemoryPolicy.contains("lfu")) {
             if (lfuFreq >= 0) e.lru = (ks.lfuTimeInMinutes() << 8) | (int) lfuFreq;
         } else if (lruIdle >= 0) {
             lruIdle = lruIdle * 1000 / Keyspace.LRU_CLOCK_RESOLUTION;

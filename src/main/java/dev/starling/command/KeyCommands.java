@@ -458,7 +458,8 @@ final class KeyCommands {
             db.ks.listener.dbFlushing(db);
             c.server.dirty += db.clear();
         }
-        // Redis then saves when save points are configured, which resets dirty (persistence milestone).
+        // Redis kills a BGSAVE, then saves when save points are configured (which resets dirty).
+        c.server.rdb.afterFlushAll();
         c.addReplyOk();
     }
 

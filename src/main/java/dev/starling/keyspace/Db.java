@@ -25,7 +25,7 @@ public final class Db {
     /** Where the active expire cycle resumes its walk of the expires dict. */
     public long expiresCursor;
 
-    Db(Keyspace ks, int id) {
+    public Db(Keyspace ks, int id) {
         this.ks = ks;
         this.id = id;
     }

@@ -151,9 +151,14 @@ public final class Keyspace {
 
     /** Idle milliseconds since the entry's lru clock (Redis's estimateObjectIdleTime). */
     public long idleMillis(KeyEntry e) {
+        return idleMillis(e.lru);
+    }
+
+    /** Idle milliseconds since an lru clock value (a snapshot's copy of an entry's lru). */
+    public long idleMillis(int lru) {
         int clock = lruClock();
-        if (clock >= e.lru) return (long) (clock - e.lru) * LRU_CLOCK_RESOLUTION;
-        return (long) (clock + (LRU_CLOCK_MAX - e.lru)) * LRU_CLOCK_RESOLUTION;
+        if (clock >= lru) return (long) (clock - lru) * LRU_CLOCK_RESOLUTION;
+        return (long) (clock + (LRU_CLOCK_MAX - lru)) * LRU_CLOCK_RESOLUTION;
     }
 
     /** Initial lru field of a new key. */
@@ -184,8 +189,13 @@ public final class Keyspace {
 
     /** The LFU counter after decay for elapsed time, without storing it (Redis's LFUDecrAndReturn). */
     public int lfuDecrAndReturn(KeyEntry e) {
-        int ldt = e.lru >>> 8;
-        int counter = e.lru & 255;
+        return lfuDecrAndReturn(e.lru);
+    }
+
+    /** {@link #lfuDecrAndReturn(KeyEntry)} for an lru field value. */
+    public int lfuDecrAndReturn(int lru) {
+        int ldt = lru >>> 8;
+        int counter = lru & 255;
         int periods = lfuDecayTime != 0 ? lfuElapsedMinutes(ldt) / lfuDecayTime : 0;
         if (periods != 0) counter = periods > counter ? 0 : counter - periods;
         return counter;

@@ -140,6 +140,11 @@ public final class RdbReader {
         return source == null ? limit - pos : Math.max(limit - pos, 1 << 16);
     }
 
+    /** One unsigned byte (the FREQ opcode's counter). */
+    int readByteValue() throws RdbException {
+        return readByte("Short read loading a byte");
+    }
+
     private int readByte(String what) throws RdbException {
         if (!fill(1)) throw RdbException.shortRead(what);
         return buf[pos++] & 0xff;
@@ -157,7 +162,7 @@ public final class RdbReader {
     }
 
     /** len bytes as a new array; short read if the input has fewer. */
-    private byte[] readBytes(long len, String what) throws RdbException {
+    byte[] readBytes(long len, String what) throws RdbException {
         if (len < 0 || len > MAX_ARRAY) throw RdbException.shortRead(what + ": failed allocating " + Long.toUnsignedString(len) + " bytes");
         int n = (int) len;
         if (source == null) {

@@ -175,4 +175,12 @@ public final class Errors {
     public static String arity(String fullName) {
         return "wrong number of arguments for '" + fullName + "' command";
     }
+
+    // ---------------------------------------------------------------- RDB persistence
+    public static final String BGSAVE_IN_PROGRESS = "Background save already in progress";
+    /** Redis's shared.err: a bare "-ERR" (SAVE or BGSAVE that failed to start). */
+    public static final String ERR_BARE = "-ERR";
+    public static final String MISCONF = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+            + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
+            + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 }

@@ -97,10 +97,15 @@ public final class Server {
         Commands.registerAll(this);
         commands.rebuildIndex();
         dev.starling.keyspace.KeyspaceCron.install(this);
+        // After the eviction filter: Redis checks OOM before MISCONF.
+        rdb = dev.starling.persistence.RdbPersistence.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         commands.rebuildIndex();
     }
+
+    /** RDB files: SAVE, BGSAVE, save points, loading. */
+    public final dev.starling.persistence.RdbPersistence rdb;
 
     /** Channels, patterns and keyspace notifications. */
     public final dev.starling.pubsub.PubSub pubsub;
