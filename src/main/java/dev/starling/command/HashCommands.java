@@ -9,6 +9,7 @@ import dev.starling.protocol.Errors;
 import dev.starling.protocol.LongDouble;
 import dev.starling.protocol.Numbers;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 import dev.starling.types.Hash;
 import dev.starling.types.Listpack;
@@ -403,6 +404,9 @@ final class HashCommands {
         c.addReplyBulk(text);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_HASH, "hincrbyfloat", c.argv[1], c.db.id);
         c.server.dirty++;
+        // The result, not the increment: float formatting must not differ on replicas.
+        c.rewriteCommandArgument(0, Propagator.HSET);
+        c.rewriteCommandArgument(3, text);
     }
 
     // ---------------------------------------------------------------- HRANDFIELD

@@ -8,6 +8,7 @@ import dev.starling.keyspace.KeyEntry;
 import dev.starling.keyspace.Keyspace;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 import dev.starling.types.Duplicable;
 import dev.starling.types.ObjectEncoding;
@@ -449,6 +450,8 @@ final class KeyCommands {
         if (!flushFlagsOk(c)) return;
         c.db.ks.listener.dbFlushing(c.db);
         c.server.dirty += c.db.clear();
+        // Replicated even when the database was already empty.
+        c.forceCommandPropagation(Propagator.PROPAGATE_ALL);
         c.addReplyOk();
     }
 
@@ -460,6 +463,8 @@ final class KeyCommands {
         }
         // Redis kills a BGSAVE, then saves when save points are configured (which resets dirty).
         c.server.rdb.afterFlushAll();
+        // Propagated as FLUSHALL after the save above, as Redis 7.0 does.
+        c.forceCommandPropagation(Propagator.PROPAGATE_ALL);
         c.addReplyOk();
     }
 
@@ -557,12 +562,20 @@ final class KeyCommands {
         if (checkAlreadyExpired(c, when)) {
             db.delete(key);
             c.server.dirty++;
+            c.rewriteCommandVector(c.server.config.lazyfreeLazyExpire ? Propagator.UNLINK : Propagator.DEL, key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, db.id);
             c.addReply(Resp.CONE);
             return;
         }
         db.setExpire(key, when);
         c.addReply(Resp.CONE);
+        // Propagate as PEXPIREAT key ms, keeping the NX/XX/GT/LT arguments.
+        if (c.server.propagator.active()) {
+            if (basetime != 0 || unit == UNIT_SECONDS) {
+                c.rewriteCommandArgument(0, Propagator.PEXPIREAT);
+                c.rewriteCommandArgument(2, StringCommands.longToBytes(when));
+            }
+        }
         db.ks.listener.keyModified(db, key);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, db.id);
         c.server.dirty++;

@@ -5,6 +5,7 @@ import dev.starling.keyspace.Db;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.types.Quicklist;
@@ -466,7 +467,7 @@ public final class ListCommands {
     // ---------------------------------------------------------------- LMOVE RPOPLPUSH
 
     static void rpoplpush(Client c) {
-        lmoveGeneric(c, LIST_TAIL, LIST_HEAD);
+        lmoveGeneric(c, LIST_TAIL, LIST_HEAD, null);
     }
 
     static void lmove(Client c) {
@@ -474,7 +475,7 @@ public final class ListCommands {
         if (wherefrom < 0) return;
         int whereto = listPosition(c, c.argv[4]);
         if (whereto < 0) return;
-        lmoveGeneric(c, wherefrom, whereto);
+        lmoveGeneric(c, wherefrom, whereto, null);
     }
 
     /** Redis's lmoveHandlePush: pushes value to dstkey (creating the list), and replies it. */
@@ -492,8 +493,11 @@ public final class ListCommands {
         c.addReplyBulk(value);
     }
 
-    /** Redis's lmoveGenericCommand (BLMOVE and BRPOPLPUSH propagate as LMOVE and RPOPLPUSH). */
-    private static void lmoveGeneric(Client c, int wherefrom, int whereto) {
+    /**
+     * Redis's lmoveGenericCommand. propagateAs: null to propagate the command as sent, or LMOVE
+     * (BLMOVE) or RPOPLPUSH (BRPOPLPUSH) for the blocking forms served at once.
+     */
+    private static void lmoveGeneric(Client c, int wherefrom, int whereto, byte[] propagateAs) {
         byte[] src = c.argv[1], dstkey = c.argv[2];
         KeyEntry se = c.db.lookupKeyWrite(src);
         if (se == null) {
@@ -510,6 +514,24 @@ public final class ListCommands {
         deleteIfEmpty(c, src, sql);
         c.db.ks.listener.keyModified(c.db, src);
         c.server.dirty++;
+        if (propagateAs == Propagator.LMOVE) {
+            c.rewriteCommandVector(Propagator.LMOVE, src, dstkey, c.argv[3], c.argv[4]);
+        } else if (propagateAs == Propagator.RPOPLPUSH) {
+            c.rewriteCommandVector(Propagator.RPOPLPUSH, src, dstkey);
+        }
+    }
+
+    /**
+     * What a blocking pop propagates: LPOP/RPOP key, with the number popped when count is not -1
+     * (LMPOP and BLMPOP too). also: a blocked client served later, whose pop is queued for the
+     * unit instead of rewriting the command that wakes it.
+     */
+    private static void propagatePop(Client c, byte[] key, int where, long count, boolean also) {
+        if (!c.server.propagator.active()) return;
+        byte[] cmd = where == LIST_HEAD ? Propagator.LPOP : Propagator.RPOP;
+        byte[][] argv = count == -1 ? new byte[][] {cmd, key} : new byte[][] {cmd, key, StringCommands.longToBytes(count)};
+        if (also) c.server.propagator.alsoPropagate(c.db.id, argv);
+        else c.rewriteCommandVector(argv);
     }
 
     // ---------------------------------------------------------------- LMPOP
@@ -557,7 +579,9 @@ public final class ListCommands {
             KeyEntry e = c.db.lookupKeyWrite(key);
             if (e == null) continue;
             if (wrongType(c, e)) return;
-            listPopRangeAndReplyWithKey(c, (Quicklist) e.value, key, where, count);
+            Quicklist ql = (Quicklist) e.value;
+            propagatePop(c, key, where, Math.min(count, ql.count()), false);
+            listPopRangeAndReplyWithKey(c, ql, key, where, count);
             return;
         }
         c.addReplyNullArray();
@@ -600,6 +624,7 @@ public final class ListCommands {
             if (wrongType(c, e)) return;
             Quicklist ql = (Quicklist) e.value;
             if (count != -1) {
+                propagatePop(c, key, where, Math.min(count, ql.count()), false);
                 listPopRangeAndReplyWithKey(c, ql, key, where, count);
                 return;
             }
@@ -608,6 +633,7 @@ public final class ListCommands {
             c.addReplyBulk(key);
             c.addReplyBulk(value);
             listElementsRemoved(c, key, where, ql, 1);
+            propagatePop(c, key, where, -1, false);
             return;
         }
         if (Blocking.deniesBlocking(c)) {
@@ -626,20 +652,21 @@ public final class ListCommands {
         if (whereto < 0) return;
         long timeout = Blocking.timeoutOrReply(c, c.argv[5]);
         if (timeout < 0) return;
-        blmoveGeneric(c, wherefrom, whereto, timeout);
+        blmoveGeneric(c, wherefrom, whereto, timeout, Propagator.LMOVE);
     }
 
     static void brpoplpush(Client c) {
         long timeout = Blocking.timeoutOrReply(c, c.argv[3]);
         if (timeout < 0) return;
-        blmoveGeneric(c, LIST_TAIL, LIST_HEAD, timeout);
+        blmoveGeneric(c, LIST_TAIL, LIST_HEAD, timeout, Propagator.RPOPLPUSH);
     }
 
-    private static void blmoveGeneric(Client c, int wherefrom, int whereto, long timeout) {
+    /** BLMOVE and BRPOPLPUSH; propagateAs is the non-blocking command they propagate as. */
+    private static void blmoveGeneric(Client c, int wherefrom, int whereto, long timeout, byte[] propagateAs) {
         KeyEntry e = c.db.lookupKeyWrite(c.argv[1]);
         if (wrongType(c, e)) return;
         if (e != null) {
-            lmoveGeneric(c, wherefrom, whereto);
+            lmoveGeneric(c, wherefrom, whereto, propagateAs);
             return;
         }
         if (Blocking.deniesBlocking(c)) {
@@ -650,6 +677,7 @@ public final class ListCommands {
         st.where = wherefrom;
         st.whereTo = whereto;
         st.target = c.argv[2];
+        st.extra = propagateAs;
     }
 
     /** Serves clients blocked by the list commands (Redis's serveClientBlockedOnList). */
@@ -666,6 +694,7 @@ public final class ListCommands {
             if (st.target == null) {
                 if (st.count != -1) {
                     // BLMPOP, propagates as LPOP/RPOP key count.
+                    propagatePop(r, key, st.where, Math.min(st.count, ql.count()), true);
                     return listPopRangeAndReplyWithKey(r, ql, key, st.where, st.count);
                 }
                 // BLPOP/BRPOP, propagates as LPOP/RPOP key.
@@ -674,6 +703,7 @@ public final class ListCommands {
                 r.addReplyBulk(key);
                 r.addReplyBulk(value);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_HEAD ? "lpop" : "rpop", key, db.id);
+                propagatePop(r, key, st.where, -1, true);
             } else {
                 // BLMOVE/BRPOPLPUSH, propagates as LMOVE/RPOPLPUSH. A destination of another type
                 // fails this client with WRONGTYPE and leaves the source as it was.
@@ -682,6 +712,15 @@ public final class ListCommands {
                 byte[] value = pop(r, ql, st.where);
                 lmoveHandlePush(r, st.target, dst, value, st.whereTo);
                 r.server.notifyKeyspaceEvent(Config.NOTIFY_LIST, st.where == LIST_TAIL ? "rpop" : "lpop", key, db.id);
+                if (r.server.propagator.active()) {
+                    if (st.extra == Propagator.RPOPLPUSH) {
+                        r.server.propagator.alsoPropagate(db.id, Propagator.RPOPLPUSH, key, st.target);
+                    } else {
+                        r.server.propagator.alsoPropagate(db.id, Propagator.LMOVE, key, st.target,
+                                st.where == LIST_HEAD ? Propagator.LEFT : Propagator.RIGHT,
+                                st.whereTo == LIST_HEAD ? Propagator.LEFT : Propagator.RIGHT);
+                    }
+                }
             }
             return deleteIfEmpty(r, key, ql);
         }

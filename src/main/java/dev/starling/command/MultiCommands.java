@@ -343,44 +343,21 @@ public final class MultiCommands {
     }
 
     /** Wraps the previous keyspace listener; adds WATCH invalidation. */
-    final class WatchListener implements Keyspace.Listener {
-        private final Keyspace.Listener next;
-
+    final class WatchListener extends Keyspace.ForwardingListener {
         WatchListener(Keyspace.Listener next) {
-            this.next = next;
-        }
-
-        @Override
-        public void keyExpired(Db db, byte[] key) {
-            // The deletion already reported keyModified.
-            next.keyExpired(db, key);
+            super(next);
         }
 
         @Override
         public void keyModified(Db db, byte[] key) {
             if (watchedKeys != 0) touchWatchedKey(db, key);
-            next.keyModified(db, key);
-        }
-
-        @Override
-        public void keyEvicted(Db db, byte[] key) {
-            next.keyEvicted(db, key);
-        }
-
-        @Override
-        public void keyAdded(Db db, byte[] key) {
-            next.keyAdded(db, key);
-        }
-
-        @Override
-        public void keyMiss(Db db, byte[] key) {
-            next.keyMiss(db, key);
+            super.keyModified(db, key);
         }
 
         @Override
         public void dbFlushing(Db db) {
             if (watchedKeys != 0) touchAllWatchedKeysInDb(db, null);
-            next.dbFlushing(db);
+            super.dbFlushing(db);
         }
 
         @Override
@@ -389,7 +366,7 @@ public final class MultiCommands {
                 touchAllWatchedKeysInDb(a, b);
                 touchAllWatchedKeysInDb(b, a);
             }
-            next.dbsSwapping(a, b);
+            super.dbsSwapping(a, b);
         }
     }
 }

@@ -76,6 +76,8 @@ public final class PubSubCommands {
 
     void publish(Client c) {
         c.addReplyLongLong(ps.publish(c.argv[1], c.argv[2], Kind.CHANNEL));
+        // Replicas relay it to their own subscribers (Redis, outside cluster mode).
+        c.forceCommandPropagation(dev.starling.replication.Propagator.PROPAGATE_REPL);
     }
 
     void ssubscribe(Client c) {
@@ -95,6 +97,7 @@ public final class PubSubCommands {
 
     void spublish(Client c) {
         c.addReplyLongLong(ps.publish(c.argv[1], c.argv[2], Kind.SHARD));
+        c.forceCommandPropagation(dev.starling.replication.Propagator.PROPAGATE_REPL);
     }
 
     // ---------------------------------------------------------------- PUBSUB

@@ -6,6 +6,7 @@ import dev.starling.keyspace.Glob;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 import dev.starling.types.IntSet;
 import dev.starling.types.SetValue;
@@ -64,6 +65,18 @@ final class SetCommands {
             for (int i = 0, n = IntSet.len(is); i < n; i++) c.addReplyBulkLongLong(IntSet.get(is, i));
         } else {
             for (byte[] m : s.members()) c.addReplyBulk(m);
+        }
+    }
+
+    /** alsoPropagates SREM key member for each member of s, in {@link #replyMembers} order. */
+    private static void propagateSrems(Client c, byte[] key, SetValue s) {
+        if (s.isIntset()) {
+            byte[] is = s.intsetBytes();
+            for (int i = 0, n = IntSet.len(is); i < n; i++) {
+                c.server.propagator.alsoPropagate(c.db.id, Propagator.SREM, key, IntSet.ll2bytes(IntSet.get(is, i)));
+            }
+        } else {
+            for (byte[] m : s.members()) c.server.propagator.alsoPropagate(c.db.id, Propagator.SREM, key, m);
         }
     }
 
@@ -235,15 +248,19 @@ final class SetCommands {
             return;
         }
         long before = s.memoryBytes();
+        byte[] m;
         if (s.isIntset()) {
             long v = s.randomInt();
             s.removeInt(v);
             c.addReplyBulkLongLong(v);
+            m = c.server.propagator.active() ? IntSet.ll2bytes(v) : null;
         } else {
-            byte[] m = s.randomMember();
+            m = s.randomMember();
             s.remove(m);
             c.addReplyBulk(m);
         }
+        // The member chosen at random, as SREM.
+        if (m != null) c.rewriteCommandVector(Propagator.SREM, key, m);
         c.db.adjustMemory(s.memoryBytes() - before);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_SET, "spop", key, c.db.id);
         if (s.size() == 0) {
@@ -275,9 +292,10 @@ final class SetCommands {
         c.server.notifyKeyspaceEvent(Config.NOTIFY_SET, "spop", key, c.db.id);
         c.server.dirty += Math.min(count, size);
 
-        // CASE 1: the whole set, replied as SUNION key would.
+        // CASE 1: the whole set, replied as SUNION key would, propagated as DEL.
         if (count >= size) {
             sunionDiffGeneric(c, 1, 1, null, SET_OP_UNION);
+            c.rewriteCommandVector(Propagator.DEL, key);
             c.db.delete(key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
             c.db.ks.listener.keyModified(c.db, key);
@@ -286,6 +304,9 @@ final class SetCommands {
         c.addReplySetLen(count);
         long remaining = size - count;
         long before = s.memoryBytes();
+        // Each popped member propagates as one SREM (7.0 does not batch them); SPOP itself does not.
+        c.preventCommandPropagation();
+        boolean propagate = c.server.propagator.active();
         if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
             // CASE 2: few elements compared to the set: pop them one by one.
             while (count-- > 0) {
@@ -293,10 +314,12 @@ final class SetCommands {
                     long v = s.randomInt();
                     c.addReplyBulkLongLong(v);
                     s.removeInt(v);
+                    if (propagate) c.server.propagator.alsoPropagate(c.db.id, Propagator.SREM, key, IntSet.ll2bytes(v));
                 } else {
                     byte[] m = s.randomMember();
                     c.addReplyBulk(m);
                     s.remove(m);
+                    if (propagate) c.server.propagator.alsoPropagate(c.db.id, Propagator.SREM, key, m);
                 }
             }
             c.db.adjustMemory(s.memoryBytes() - before);
@@ -312,6 +335,7 @@ final class SetCommands {
                 s.remove(m);
             }
             replyMembers(c, s);
+            if (propagate) propagateSrems(c, key, s);
             c.db.adjustMemory(s.memoryBytes() - before);
             c.db.overwrite(e, newset);
         }

@@ -7,6 +7,7 @@ import dev.starling.protocol.Errors;
 import dev.starling.protocol.LongDouble;
 import dev.starling.protocol.Numbers;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 import dev.starling.types.ObjectEncoding;
 import dev.starling.types.RawString;
@@ -265,11 +266,26 @@ final class StringCommands {
         if (expire != null) {
             c.db.setExpire(key, when);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, c.db.id);
+            // Replicas must not depend on when they apply it: propagate as SET key value PXAT ms.
+            if (c.server.propagator.active()) c.rewriteCommandVector(Propagator.SET, key, val, Propagator.PXAT, longToBytes(when));
+        } else if ((flags & SET_GET) != 0 && c.server.propagator.active()) {
+            propagateWithoutGet(c);
         }
         if ((flags & SET_GET) == 0) {
             if (okReply != null) c.addReply(okReply);
             else c.addReplyOk();
         }
+    }
+
+    /** SET ... GET propagates without its GET arguments (the reply is no replica's business). */
+    private static void propagateWithoutGet(Client c) {
+        byte[][] argv = new byte[c.argc][];
+        int n = 0;
+        for (int j = 0; j < c.argc; j++) {
+            if (j >= 3 && is(c.argv[j], O_GET)) continue;
+            argv[n++] = c.argv[j];
+        }
+        c.rewriteCommandVector(java.util.Arrays.copyOf(argv, n));
     }
 
     static void setnx(Client c) {
@@ -305,15 +321,18 @@ final class StringCommands {
         c.addReplyBulk(stringBuf(e.value), 0, stringLength(e.value));
         if ((flags & (PXAT | EXAT)) != 0 && when <= c.db.ks.now) {
             c.db.delete(key);
+            c.rewriteCommandVector(c.server.config.lazyfreeLazyExpire ? Propagator.UNLINK : Propagator.DEL, key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
             c.server.dirty++;
         } else if (expire != null) {
             c.db.setExpire(key, when);
+            if (c.server.propagator.active()) c.rewriteCommandVector(Propagator.PEXPIREAT, key, longToBytes(when));
             c.db.ks.listener.keyModified(c.db, key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "expire", key, c.db.id);
             c.server.dirty++;
         } else if ((flags & PERSIST) != 0 && c.db.removeExpire(key)) {
             c.db.ks.listener.keyModified(c.db, key);
+            c.rewriteCommandVector(Propagator.PERSIST, key);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "persist", key, c.db.id);
             c.server.dirty++;
         }
@@ -322,6 +341,7 @@ final class StringCommands {
     static void getdel(Client c) {
         if (!getGeneric(c)) return;
         if (c.db.delete(c.argv[1])) {
+            c.rewriteCommandVector(c.server.config.lazyfreeLazyUserDel ? Propagator.UNLINK : Propagator.DEL, c.argv[1]);
             c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", c.argv[1], c.db.id);
             c.server.dirty++;
         }
@@ -332,6 +352,7 @@ final class StringCommands {
         c.db.setKey(c.argv[1], c.argv[2], false);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "set", c.argv[1], c.db.id);
         c.server.dirty++;
+        c.rewriteCommandArgument(0, Propagator.SET);
     }
 
     static void mget(Client c) {
@@ -615,6 +636,8 @@ final class StringCommands {
         c.server.notifyKeyspaceEvent(Config.NOTIFY_STRING, "incrbyfloat", key, c.db.id);
         c.server.dirty++;
         c.addReplyBulk(text);
+        // The result, not the increment: float formatting must not differ on replicas.
+        c.rewriteCommandVector(Propagator.SET, key, text, Propagator.KEEPTTL);
     }
 
     // ---------------------------------------------------------------- LCS

@@ -5,6 +5,7 @@ import dev.starling.keyspace.Glob;
 import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.types.Listpack;
@@ -1143,15 +1144,20 @@ final class ZSetCommands {
     // ---------------------------------------------------------------- ZPOPMIN ZPOPMAX ZMPOP
 
     static final int ZSET_MIN = 0, ZSET_MAX = 1;
+    /** What genericZpop propagates (see there). */
+    static final int POP_AS_SENT = 0, POP_REWRITE = 1, POP_ALSO = 2;
 
     /**
      * genericZpopCommand: pops up to count (-1: one, without a count in the reply shape) from the
      * first existing key of keys[first, first+keyc). emitkey adds the key to the reply, nested
-     * makes each pair an array, nilWhenEmpty replies a null array when no key exists. Returns true
-     * if the zset was emptied and deleted.
+     * makes each pair an array, nilWhenEmpty replies a null array when no key exists. propagate
+     * says what a pop propagates: {@link #POP_AS_SENT}, {@link #POP_REWRITE} (ZMPOP and the
+     * blocking forms served at once: ZPOPMIN/ZPOPMAX key, with the number popped when nested) or
+     * {@link #POP_ALSO} (the same, for a blocked client served later). Returns true if the zset
+     * was emptied and deleted.
      */
     static boolean genericZpop(Client c, byte[][] keys, int first, int keyc, int where, boolean emitkey, long count,
-                               boolean nested, boolean nilWhenEmpty) {
+                               boolean nested, boolean nilWhenEmpty, int propagate) {
         byte[] key = null;
         ZSet z = null;
         for (int idx = 0; idx < keyc; idx++) {
@@ -1211,6 +1217,12 @@ final class ZSetCommands {
             }
         }
         modified(c, key, z, before);
+        if (propagate != POP_AS_SENT && c.server.propagator.active()) {
+            byte[] cmd = where == ZSET_MAX ? Propagator.ZPOPMAX : Propagator.ZPOPMIN;
+            byte[][] argv = nested ? new byte[][] {cmd, key, StringCommands.longToBytes(rangelen)} : new byte[][] {cmd, key};
+            if (propagate == POP_ALSO) c.server.propagator.alsoPropagate(c.db.id, argv);
+            else c.rewriteCommandVector(argv);
+        }
         if (z.length() != 0) return false;
         deleteEmpty(c, key);
         return true;
@@ -1234,7 +1246,7 @@ final class ZSetCommands {
             count = rangeLong(c, c.argv[2], 0, Errors.MUST_BE_POSITIVE);
             if (count < 0) return;
         }
-        genericZpop(c, c.argv, 1, 1, where, false, count, c.resp > 2 && count != -1, false);
+        genericZpop(c, c.argv, 1, 1, where, false, count, c.resp > 2 && count != -1, false, POP_AS_SENT);
     }
 
     /** zmpopGenericCommand's argument parsing: {numkeys, where, count}, or null after the error. */
@@ -1274,7 +1286,7 @@ final class ZSetCommands {
     static void zmpop(Client c) {
         long[] p = parseZmpop(c, 1);
         if (p == null) return;
-        genericZpop(c, c.argv, 2, (int) p[0], (int) p[1], true, p[2], true, true);
+        genericZpop(c, c.argv, 2, (int) p[0], (int) p[1], true, p[2], true, true, POP_REWRITE);
     }
 
     // ---------------------------------------------------------------- BZPOPMIN BZPOPMAX BZMPOP
@@ -1310,7 +1322,7 @@ final class ZSetCommands {
                 c.addReplyErrorWrongType();
                 return;
             }
-            genericZpop(c, c.argv, j, 1, where, true, count, bzmpop, bzmpop);
+            genericZpop(c, c.argv, j, 1, where, true, count, bzmpop, bzmpop, POP_REWRITE);
             return;
         }
         if (Blocking.deniesBlocking(c)) {
@@ -1333,7 +1345,7 @@ final class ZSetCommands {
         @Override
         public boolean serve(Client r, Blocking.State st, byte[] key, KeyEntry e) {
             boolean bzmpop = st.extra == BZMPOP;
-            return genericZpop(r, new byte[][] {key}, 0, 1, st.where, true, st.count, bzmpop, bzmpop);
+            return genericZpop(r, new byte[][] {key}, 0, 1, st.where, true, st.count, bzmpop, bzmpop, POP_ALSO);
         }
     };
 

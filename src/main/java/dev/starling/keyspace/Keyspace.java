@@ -33,6 +33,54 @@ public final class Keyspace {
         default void dbsSwapping(Db a, Db b) {}
     }
 
+    /**
+     * A listener that adds to the one installed before it: every event goes on to next; a
+     * subclass overrides the events it acts on and calls super. Subsystems chain themselves this
+     * way (WATCH, keyspace notifications, propagation).
+     */
+    public abstract static class ForwardingListener implements Listener {
+        protected final Listener next;
+
+        protected ForwardingListener(Listener next) {
+            this.next = next;
+        }
+
+        @Override
+        public void keyExpired(Db db, byte[] key) {
+            next.keyExpired(db, key);
+        }
+
+        @Override
+        public void keyModified(Db db, byte[] key) {
+            next.keyModified(db, key);
+        }
+
+        @Override
+        public void keyEvicted(Db db, byte[] key) {
+            next.keyEvicted(db, key);
+        }
+
+        @Override
+        public void keyAdded(Db db, byte[] key) {
+            next.keyAdded(db, key);
+        }
+
+        @Override
+        public void keyMiss(Db db, byte[] key) {
+            next.keyMiss(db, key);
+        }
+
+        @Override
+        public void dbFlushing(Db db) {
+            next.dbFlushing(db);
+        }
+
+        @Override
+        public void dbsSwapping(Db a, Db b) {
+            next.dbsSwapping(a, b);
+        }
+    }
+
     /** Told when a key is added (Redis's dbAdd calls signalKeyAsReady): blocked clients wake on it. */
     public interface AddHook {
         void keyAdded(Db db, byte[] key, Object value);

@@ -314,52 +314,36 @@ public final class PubSub {
     }
 
     /** The keyspace events raised inside the keyspace: "new", "keymiss", "expired", "evicted". */
-    static final class KeyEvents implements dev.starling.keyspace.Keyspace.Listener {
+    static final class KeyEvents extends dev.starling.keyspace.Keyspace.ForwardingListener {
         private final Server server;
-        private final dev.starling.keyspace.Keyspace.Listener next;
 
         KeyEvents(Server server, dev.starling.keyspace.Keyspace.Listener next) {
+            super(next);
             this.server = server;
-            this.next = next;
         }
 
         @Override
         public void keyExpired(dev.starling.keyspace.Db db, byte[] key) {
-            next.keyExpired(db, key);
+            super.keyExpired(db, key);
             server.notifyKeyspaceEvent(Config.NOTIFY_EXPIRED, "expired", key, db.id);
         }
 
         @Override
-        public void keyModified(dev.starling.keyspace.Db db, byte[] key) {
-            next.keyModified(db, key);
-        }
-
-        @Override
         public void keyEvicted(dev.starling.keyspace.Db db, byte[] key) {
-            next.keyEvicted(db, key);
+            super.keyEvicted(db, key);
             server.notifyKeyspaceEvent(Config.NOTIFY_EVICTED, "evicted", key, db.id);
         }
 
         @Override
         public void keyAdded(dev.starling.keyspace.Db db, byte[] key) {
-            next.keyAdded(db, key);
+            super.keyAdded(db, key);
             server.notifyKeyspaceEvent(Config.NOTIFY_NEW, "new", key, db.id);
         }
 
         @Override
         public void keyMiss(dev.starling.keyspace.Db db, byte[] key) {
-            next.keyMiss(db, key);
+            super.keyMiss(db, key);
             server.notifyKeyspaceEvent(Config.NOTIFY_KEY_MISS, "keymiss", key, db.id);
-        }
-
-        @Override
-        public void dbFlushing(dev.starling.keyspace.Db db) {
-            next.dbFlushing(db);
-        }
-
-        @Override
-        public void dbsSwapping(dev.starling.keyspace.Db a, dev.starling.keyspace.Db b) {
-            next.dbsSwapping(a, b);
         }
     }
 

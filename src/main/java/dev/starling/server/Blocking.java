@@ -61,7 +61,7 @@ public final class Blocking {
 
         /**
          * Serves receiver from key (its live entry e in st.db, a type this handler accepts): pops,
-         * replies, notifies, counts dirty. May reply an error instead (BLMOVE to a key of another
+         * replies, notifies, counts dirty, and alsoPropagates the non-blocking form of what it did. May reply an error instead (BLMOVE to a key of another
          * type). Returns true if the key was deleted, so no later client can be served from it.
          */
         boolean serve(Client receiver, State st, byte[] key, KeyEntry e);
@@ -266,7 +266,14 @@ public final class Blocking {
         for (Client receiver : receivers) {
             State st = receiver.bstate;
             if (st == null || st.db != db || !st.handler.accepts(e.value)) continue;
-            boolean deleted = st.handler.serve(receiver, st, key.bytes, e);
+            // Each served client is an execution unit: what it propagates (LPOP for BLPOP, ...) goes out now.
+            server.propagator.enterUnit();
+            boolean deleted;
+            try {
+                deleted = st.handler.serve(receiver, st, key.bytes, e);
+            } finally {
+                server.propagator.exitUnit();
+            }
             unblock(receiver);
             if (deleted) break;
         }

@@ -25,6 +25,14 @@ public final class Client {
             DIRTY_CAS = 1 << 9, DIRTY_EXEC = 1 << 10, BLOCKED = 1 << 11, UNBLOCKED = 1 << 12, READONLY = 1 << 13,
             NO_TOUCH = 1 << 14, DENY_BLOCKING = 1 << 15;
 
+    /**
+     * Per-call propagation flags (Redis's CLIENT_FORCE_* and CLIENT_PREVENT_*_PROP), cleared before
+     * each command runs and restored after it (dev.starling.replication.Propagator).
+     */
+    public static final int FORCE_AOF = 1 << 16, FORCE_REPL = 1 << 17, PREVENT_AOF_PROP = 1 << 18,
+            PREVENT_REPL_PROP = 1 << 19, PREVENT_PROP = PREVENT_AOF_PROP | PREVENT_REPL_PROP,
+            PROPAGATION_FLAGS = FORCE_AOF | FORCE_REPL | PREVENT_PROP;
+
     /** CLIENT REPLY modes. */
     public static final int REPLY_ON = 0, REPLY_OFF = 1, REPLY_SKIP_NEXT = 2, REPLY_SKIP = 3;
 
@@ -36,6 +44,12 @@ public final class Client {
 
     public byte[][] argv;
     public int argc;
+    /**
+     * What the current command propagates instead of argv, or null (set by
+     * {@link #rewriteCommandVector}). Redis rewrites argv itself and keeps the original for
+     * SLOWLOG and MONITOR; here argv stays as received and only propagation sees the rewrite.
+     */
+    public byte[][] propagateArgv;
     public Command cmd, lastCmd;
 
     public Db db;
@@ -374,6 +388,37 @@ public final class Client {
         }
         dval = d;
         return true;
+    }
+
+    // ---------------------------------------------------------------- propagation (Redis's networking.c / server.c)
+
+    /**
+     * Redis's rewriteClientCommandVector: the command propagates as argv instead of what the
+     * client sent. A no-op while nobody consumes the propagated stream.
+     */
+    public void rewriteCommandVector(byte[]... argv) {
+        if (server.propagator.active()) propagateArgv = argv;
+    }
+
+    /** Redis's rewriteClientCommandArgument: argument i (at most one past the end) propagates as v. */
+    public void rewriteCommandArgument(int i, byte[] v) {
+        if (!server.propagator.active()) return;
+        byte[][] a = propagateArgv;
+        if (a == null) a = java.util.Arrays.copyOf(argv, argc);
+        if (i >= a.length) a = java.util.Arrays.copyOf(a, i + 1);
+        a[i] = v;
+        propagateArgv = a;
+    }
+
+    /** Redis's forceCommandPropagation: propagate even if the dataset did not change (targets: Propagator.PROPAGATE_*). */
+    public void forceCommandPropagation(int targets) {
+        if ((targets & dev.starling.replication.Propagator.PROPAGATE_REPL) != 0) flags |= FORCE_REPL;
+        if ((targets & dev.starling.replication.Propagator.PROPAGATE_AOF) != 0) flags |= FORCE_AOF;
+    }
+
+    /** Redis's preventCommandPropagation: the command propagates only what it alsoPropagate()d. */
+    public void preventCommandPropagation() {
+        flags |= PREVENT_PROP;
     }
 
     public String argString(int i) {

@@ -102,10 +102,13 @@ public final class Server {
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         commands.rebuildIndex();
+        propagator.install();
     }
 
     /** RDB files: SAVE, BGSAVE, save points, loading. */
     public final dev.starling.persistence.RdbPersistence rdb;
+    /** Propagation of writes to the replication stream and the AOF (package replication). */
+    public final dev.starling.replication.Propagator propagator = new dev.starling.replication.Propagator(this);
 
     /** Channels, patterns and keyspace notifications. */
     public final dev.starling.pubsub.PubSub pubsub;
@@ -543,6 +546,7 @@ public final class Server {
     Client reading;
 
     private void flushClient(Client c) {
+        propagator.flushStream(); // replicas and the AOF get the writes before the client its reply
         c.flush();
         if (c.has(Client.CLOSE_AFTER_REPLY) && c.channel != null) {
             c.channel.close();
@@ -679,16 +683,28 @@ public final class Server {
 
     public RejectListener rejectListener;
 
-    /** Executes cmd for c and records its statistics (Redis's call). */
+    /**
+     * Executes cmd for c, records its statistics and propagates its effect (Redis's call): the
+     * command is propagated if it moved {@link #dirty}; see {@link dev.starling.replication.Propagator}.
+     */
     public void call(Client c, Command cmd) {
         keyspace.updateTime();
+        int propFlags = propagator.beforeCall(c);
+        long dirtyBefore = dirty;
         long start = clock.nanos();
-        cmd.handler.execute(c);
+        try {
+            cmd.handler.execute(c);
+        } catch (RuntimeException | Error e) {
+            // Keep the execution unit balanced; what the command did so far still propagates.
+            propagator.afterCall(c, cmd, dirty > dirtyBefore, propFlags);
+            throw e;
+        }
         long micros = (clock.nanos() - start) / 1000;
         cmd.calls++;
         cmd.microseconds += micros;
         stats.numCommands++;
         for (int i = 0, n = callListeners.size(); i < n; i++) callListeners.get(i).afterCall(c, cmd, micros);
+        propagator.afterCall(c, cmd, dirty > dirtyBefore, propFlags);
     }
 
     // ---------------------------------------------------------------- cron
