@@ -13,6 +13,8 @@ public final class Commands {
         BitCommands.register(t);
         HyperLogLogCommands.register(t);
         KeyCommands.register(t);
+        DumpCommands.register(t);
+        PersistenceCommands.register(t);
         ZSetCommands.register(t);
         ListCommands.register(t);
         HashCommands.register(t);

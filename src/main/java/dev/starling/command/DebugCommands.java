@@ -257,7 +257,7 @@ public final class DebugCommands {
                 continue;
             }
             int len = x.size();
-            byte[] comp = len > 20 ? dev.starling.types.Lzf.compress(x.raw(), 0, len, len - 4) : null;
+            byte[] comp = len > 20 ? dev.starling.persistence.Lzf.compress(x.raw(), 0, len, len - 4) : null;
             if (comp != null) n += 1 + rdbLenBytes(comp.length) + rdbLenBytes(len) + comp.length;
             else n += rdbLenBytes(len) + len;
         }

@@ -321,9 +321,14 @@ final class HashCommands {
                     if (Listpack.isInt(lp, vptr)) {
                         value = Listpack.getInt(lp, vptr);
                     } else {
-                        // A listpack string that is not a canonical integer never parses (string2ll).
-                        c.addReplyError(Errors.HASH_VALUE_NOT_INTEGER);
-                        return;
+                        // Usually not a number (lpAppend stores canonical integers as integers), but
+                        // a RESTOREd listpack may hold one as a string, which string2ll accepts.
+                        byte[] s = Listpack.get(lp, vptr);
+                        value = Numbers.parseLong(s);
+                        if (!Numbers.isValidLong(value, s)) {
+                            c.addReplyError(Errors.HASH_VALUE_NOT_INTEGER);
+                            return;
+                        }
                     }
                 }
             } else {

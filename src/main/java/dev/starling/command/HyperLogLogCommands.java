@@ -136,6 +136,7 @@ final class HyperLogLogCommands {
             return;
         }
         if (!isHLLObjectOrReply(c, e.value)) return;
+        c.db.prepareWrite(e); // the cache below is written after a read lookup
         RawString o = unshare(c, e);
         long card;
         if (HyperLogLog.validCache(o.buf)) {

@@ -461,7 +461,9 @@ final class KeyCommands {
             db.ks.listener.dbFlushing(db);
             c.server.dirty += db.clear();
         }
-        // Redis then saves when save points are configured, which resets dirty (persistence milestone).
+        // Redis kills a BGSAVE, then saves when save points are configured (which resets dirty).
+        c.server.rdb.afterFlushAll();
+        // Propagated as FLUSHALL after the save above, as Redis 7.0 does.
         c.forceCommandPropagation(Propagator.PROPAGATE_ALL);
         c.addReplyOk();
     }
@@ -580,7 +582,7 @@ final class KeyCommands {
     }
 
     /** A time at or before now deletes at once, except on a replica (its master sends the DEL). */
-    private static boolean checkAlreadyExpired(Client c, long when) {
+    static boolean checkAlreadyExpired(Client c, long when) {
         Keyspace ks = c.server.keyspace;
         if (ks.expireHook != null && !ks.expireHook.mayDelete()) return false;
         return when <= ks.clock.millis();

@@ -77,6 +77,8 @@ public final class Config {
     public long[][] clientOutputBufferLimits = {{0, 0, 0}, {256L << 20, 64L << 20, 60}, {32L << 20, 8L << 20, 60}};
     public int unixsocketperm = 0;
     public boolean rdbcompression = true, rdbchecksum = true, stopWritesOnBgsaveError = true;
+    /** "no", "yes" or "clients": when RESTORE and loading validate payloads deeply. */
+    public String sanitizeDumpPayload = "no";
     public boolean appendonly = false;
     public String appendfilename = "appendonly.aof", appenddirname = "appendonlydir", appendfsync = "everysec";
     /** "host port", or "" when not a replica. */
@@ -349,7 +351,7 @@ public final class Config {
         sizeOpt("acllog-max-len", NONE, 128, false, null, null);
         stringOpt("aclfile", NONE, IMMUTABLE, "", null, null);
         enumOpt("acl-pubsub-default", 0, "resetchannels", new String[] {"allchannels", "resetchannels"}, null, null);
-        enumOpt("sanitize-dump-payload", 0, "no", new String[] {"no", "yes", "clients"}, null, null);
+        enumOpt("sanitize-dump-payload", 0, "no", new String[] {"no", "yes", "clients"}, v -> sanitizeDumpPayload = v, () -> sanitizeDumpPayload);
         enumOpt("enable-protected-configs", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, v -> enableProtectedConfigs = v, () -> enableProtectedConfigs);
         enumOpt("enable-debug-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, v -> enableDebugCommand = v, () -> enableDebugCommand);
         enumOpt("enable-module-command", IMMUTABLE, "no", new String[] {"no", "yes", "local"}, null, null);

@@ -7,6 +7,10 @@ package dev.starling.keyspace;
  * expire keys lazily, so a command never sees a key past its TTL. Writes go through
  * {@link #setKey}, {@link #add}, {@link #overwrite} and {@link #delete}, which keep the expires dict
  * and the memory estimate in step with the main dict.
+ *
+ * <p>Rule for code that writes keys (snapshots depend on it, see {@link Snapshot}): a value may be
+ * modified in place only if its entry came from {@link #lookupKeyWrite}, or after calling
+ * {@link #prepareWrite}; the write methods here run the snapshot pre-write hook themselves.
  */
 public final class Db {
     private static final Dict.EntryFactory<KeyEntry> KEY_ENTRIES = KeyEntry::new;
@@ -21,7 +25,7 @@ public final class Db {
     /** Where the active expire cycle resumes its walk of the expires dict. */
     public long expiresCursor;
 
-    Db(Keyspace ks, int id) {
+    public Db(Keyspace ks, int id) {
         this.ks = ks;
         this.id = id;
     }
@@ -44,9 +48,24 @@ public final class Db {
         return e;
     }
 
-    /** The live entry for key, after lazy expiry; updates the LRU/LFU clock, no hit/miss stats. */
+    /**
+     * The live entry for key, after lazy expiry; updates the LRU/LFU clock, no hit/miss stats. The
+     * caller may modify the value in place (Redis's "about to write" lookup): a running snapshot
+     * first takes the key as it is.
+     */
     public KeyEntry lookupKeyWrite(byte[] key) {
-        return lookup(key);
+        KeyEntry e = lookup(key);
+        if (e != null && dict.walks != null) SnapshotWalk.preWrite(dict.walks, e.hash);
+        return e;
+    }
+
+    /**
+     * Call before modifying in place a value whose entry did not come from {@link #lookupKeyWrite}
+     * (a read lookup that turns out to write, as PFCOUNT's cache update): a running snapshot first
+     * takes the key as it is.
+     */
+    public void prepareWrite(KeyEntry e) {
+        if (dict.walks != null) SnapshotWalk.preWrite(dict.walks, e.hash);
     }
 
     /** The live entry without touching LRU/LFU or stats (TYPE-like introspection uses lookup too). */
@@ -111,6 +130,7 @@ public final class Db {
 
     /** Replaces the value of an existing entry; the TTL stays. */
     public void overwrite(KeyEntry e, Object value) {
+        if (dict.walks != null) SnapshotWalk.preWrite(dict.walks, e.hash);
         ks.datasetBytes += MemorySize.ofValue(value) - MemorySize.ofValue(e.value);
         e.value = value;
         ks.listener.keyModified(this, e.key);
@@ -142,7 +162,10 @@ public final class Db {
         return true;
     }
 
-    /** Removes every key; returns how many there were. */
+    /**
+     * Removes every key; returns how many there were. The dicts are replaced, not emptied: a
+     * snapshot walking the old ones finishes them (they are no longer written).
+     */
     public long clear() {
         long n = dict.size();
         dict.forEach(e -> ks.datasetBytes -= MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value));
@@ -180,6 +203,7 @@ public final class Db {
     /** Sets the key's absolute expire time; the key must exist. Shares the main dict's key bytes. */
     public void setExpire(byte[] key, long when) {
         KeyEntry e = dict.get(key);
+        if (dict.walks != null) SnapshotWalk.preWrite(dict.walks, e != null ? e.hash : Dict.hash(key));
         byte[] shared = e != null ? e.key : key;
         ExpireEntry x = expires.get(shared);
         if (x == null) {
@@ -192,6 +216,7 @@ public final class Db {
     /** Removes the key's TTL; returns true if it had one. */
     public boolean removeExpire(byte[] key) {
         if (expires.size() == 0) return false;
+        if (dict.walks != null) SnapshotWalk.preWrite(dict.walks, Dict.hash(key));
         if (expires.remove(key) == null) return false;
         ks.datasetBytes -= 32;
         return true;

@@ -18,6 +18,12 @@ import java.util.function.Consumer;
  * larger one. A key present for the whole scan is returned at least once even if the table grows
  * or shrinks between calls; some keys may be returned twice.
  *
+ * <h2>Snapshots</h2>
+ * The same order serves {@link Snapshot}: a key's {@link #position} (its reversed hash) is fixed
+ * while buckets move, so a snapshot walks positions with one cursor ({@link #visitRange}), and
+ * {@link #add} and {@link #remove} of a database's main dict call the snapshot's pre-write hook
+ * first ({@code walks} is null otherwise, which is all a dict pays when no snapshot runs).
+ *
  * <p>Not thread-safe: owned by the command executor.
  */
 public final class Dict<E extends DictEntry> {
@@ -41,6 +47,12 @@ public final class Dict<E extends DictEntry> {
     /** While positive (an unsafe walk is in progress), rehash steps are skipped. */
     private int pauseRehash;
     private boolean resizeAllowed = true;
+    /**
+     * Snapshots walking this dict (only ever set on a database's main dict), or null: add and
+     * remove call their pre-write hook first. Replaced, never mutated, so a hook may cancel a
+     * snapshot while the array is being iterated.
+     */
+    SnapshotWalk[] walks;
 
     public Dict(EntryFactory<E> factory) {
         this.factory = factory;
@@ -193,11 +205,16 @@ public final class Dict<E extends DictEntry> {
     // ---------------------------------------------------------------- lookup
 
     /** Returns the entry for key, or null. */
-    @SuppressWarnings("unchecked")
     public E get(byte[] key) {
         if (size() == 0) return null;
         if (rehashIdx != -1) rehashStep();
-        int h = hash(key);
+        return find(key, hash(key));
+    }
+
+    /** The entry for key (whose hash is h), or null; no rehash step, so a snapshot walk may read. */
+    @SuppressWarnings("unchecked")
+    E find(byte[] key, int h) {
+        if (t0 == null) return null;
         DictEntry e = t0[h & (t0.length - 1)];
         while (e != null) {
             if (e.hash == h && Arrays.equals(e.key, key)) return (E) e;
@@ -219,6 +236,7 @@ public final class Dict<E extends DictEntry> {
         if (rehashIdx != -1) rehashStep();
         expandIfNeeded();
         int h = hash(key);
+        if (walks != null) SnapshotWalk.preWrite(walks, h);
         E e = factory.create(key, h);
         if (rehashIdx != -1) {
             int idx = h & (t1.length - 1);
@@ -246,6 +264,7 @@ public final class Dict<E extends DictEntry> {
         if (size() == 0) return null;
         if (rehashIdx != -1) rehashStep();
         int h = hash(key);
+        if (walks != null) SnapshotWalk.preWrite(walks, h);
         for (int t = 0; t < 2; t++) {
             DictEntry[] table = t == 0 ? t0 : t1;
             if (table == null) break;
@@ -268,8 +287,9 @@ public final class Dict<E extends DictEntry> {
         return null;
     }
 
-    /** Drops every entry and the tables. */
+    /** Drops every entry and the tables. A dict being snapshotted is replaced instead (see Db.clear). */
     public void clear() {
+        if (walks != null) throw new IllegalStateException("a snapshot is walking this dict");
         t0 = null;
         t1 = null;
         used0 = used1 = 0;
@@ -335,6 +355,51 @@ public final class Dict<E extends DictEntry> {
         } finally {
             pauseRehash--;
         }
+    }
+
+    // ---------------------------------------------------------------- snapshot walks
+
+    /**
+     * An entry's position in scan order: its hash with the bits reversed, as an unsigned 32-bit
+     * value. Each bucket of a 2^k table holds exactly the positions sharing their top k bits, so a
+     * bucket is an aligned interval of positions at every table size, and a key's position never
+     * changes while the tables grow, shrink or rehash (what SCAN's reverse-binary cursor relies on).
+     */
+    static long position(int hash) {
+        return Integer.reverse(hash) & 0xffffffffL;
+    }
+
+    /** One past the last position: a walk whose cursor is here is complete. */
+    static final long POSITIONS = 1L << 32;
+
+    /** log2 of the larger table's size (the finest bucket granularity), or 0 if there is no table. */
+    int finestTableBits() {
+        int n = t0 == null ? 0 : t0.length;
+        if (t1 != null && t1.length > n) n = t1.length;
+        return n == 0 ? 0 : Integer.numberOfTrailingZeros(n);
+    }
+
+    /**
+     * Visits every entry whose {@link #position} is in [lo, hi), in both tables; returns the
+     * number of buckets looked at. The visitor must not modify this dict.
+     */
+    @SuppressWarnings("unchecked")
+    int visitRange(long lo, long hi, Consumer<E> visitor) {
+        int buckets = 0;
+        for (int t = 0; t < 2; t++) {
+            DictEntry[] table = t == 0 ? t0 : t1;
+            if (table == null) continue;
+            int shift = 32 - Integer.numberOfTrailingZeros(table.length);
+            // Bucket q of the position space (its top bits) is table index reverse(q).
+            for (long q = lo >>> shift, last = (hi - 1) >>> shift; q <= last; q++) {
+                buckets++;
+                for (DictEntry e = table[Integer.reverse((int) (q << shift))]; e != null; e = e.next) {
+                    long p = position(e.hash);
+                    if (p >= lo && p < hi) visitor.accept((E) e);
+                }
+            }
+        }
+        return buckets;
     }
 
     // ---------------------------------------------------------------- sampling
@@ -413,6 +478,21 @@ public final class Dict<E extends DictEntry> {
     }
 
     // ---------------------------------------------------------------- invariants
+
+    /** The longest bucket chain in either table; for tests that bound a walk step's work. */
+    int longestChain() {
+        int max = 0;
+        for (int t = 0; t < 2; t++) {
+            DictEntry[] table = t == 0 ? t0 : t1;
+            if (table == null) continue;
+            for (DictEntry head : table) {
+                int n = 0;
+                for (DictEntry e = head; e != null; e = e.next) n++;
+                if (n > max) max = n;
+            }
+        }
+        return max;
+    }
 
     /** Checks structural invariants (counts, bucket placement); for tests. Returns an error or null. */
     public String validate() {

@@ -120,6 +120,21 @@ public final class Keyspace {
     public boolean lfuPolicy;
     public int lfuLogFactor = 10, lfuDecayTime = 1;
 
+    /** Snapshots running (walking or paused), oldest first. */
+    public final java.util.ArrayList<Snapshot> snapshots = new java.util.ArrayList<>();
+
+    /**
+     * Takes a point-in-time cut of every database and returns the snapshot that will hand its keys
+     * to consumer (see {@link Snapshot}); the caller drives it with {@link Snapshot#step}. Costs
+     * O(databases) plus a small bitmap per non-empty database; consumer.begin runs before this returns.
+     */
+    public Snapshot startSnapshot(SnapshotConsumer consumer) {
+        Snapshot s = new Snapshot(this, consumer);
+        snapshots.add(s);
+        s.start();
+        return s;
+    }
+
     public Keyspace(int databases, Clock clock) {
         this.clock = clock;
         this.dbs = new Db[databases];
@@ -148,6 +163,14 @@ public final class Keyspace {
             String err = db.dict.validate();
             if (err == null) err = db.expires.validate();
             if (err != null) return "db" + db.id + ": " + err;
+            if (db.expires.walks != null) return "db" + db.id + ": expires dict has snapshot hooks";
+            if (db.dict.walks != null) {
+                for (SnapshotWalk w : db.dict.walks) {
+                    if (!w.snapshot.running() || w.dict != db.dict || w.expires != db.expires) {
+                        return "db" + db.id + ": stale or mismatched snapshot hook";
+                    }
+                }
+            }
             long[] sum = new long[1];
             db.dict.forEach(e -> sum[0] += MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value));
             String[] missing = new String[1];
@@ -156,6 +179,10 @@ public final class Keyspace {
             });
             if (missing[0] != null) return "db" + db.id + ": TTL for missing key " + missing[0];
             bytes += sum[0] + 32 * db.expires.size();
+        }
+        for (Snapshot s : snapshots) {
+            String err = s.validate();
+            if (err != null) return "snapshot: " + err;
         }
         return bytes == datasetBytes ? null : "datasetBytes " + datasetBytes + " but recount gives " + bytes;
     }
@@ -172,9 +199,14 @@ public final class Keyspace {
 
     /** Idle milliseconds since the entry's lru clock (Redis's estimateObjectIdleTime). */
     public long idleMillis(KeyEntry e) {
+        return idleMillis(e.lru);
+    }
+
+    /** Idle milliseconds since an lru clock value (a snapshot's copy of an entry's lru). */
+    public long idleMillis(int lru) {
         int clock = lruClock();
-        if (clock >= e.lru) return (long) (clock - e.lru) * LRU_CLOCK_RESOLUTION;
-        return (long) (clock + (LRU_CLOCK_MAX - e.lru)) * LRU_CLOCK_RESOLUTION;
+        if (clock >= lru) return (long) (clock - lru) * LRU_CLOCK_RESOLUTION;
+        return (long) (clock + (LRU_CLOCK_MAX - lru)) * LRU_CLOCK_RESOLUTION;
     }
 
     /** Initial lru field of a new key. */
@@ -205,8 +237,13 @@ public final class Keyspace {
 
     /** The LFU counter after decay for elapsed time, without storing it (Redis's LFUDecrAndReturn). */
     public int lfuDecrAndReturn(KeyEntry e) {
-        int ldt = e.lru >>> 8;
-        int counter = e.lru & 255;
+        return lfuDecrAndReturn(e.lru);
+    }
+
+    /** {@link #lfuDecrAndReturn(KeyEntry)} for an lru field value. */
+    public int lfuDecrAndReturn(int lru) {
+        int ldt = lru >>> 8;
+        int counter = lru & 255;
         int periods = lfuDecayTime != 0 ? lfuElapsedMinutes(ldt) / lfuDecayTime : 0;
         if (periods != 0) counter = periods > counter ? 0 : counter - periods;
         return counter;

@@ -406,7 +406,7 @@ public final class Info {
         f(sb, "tracking_total_prefixes", 0);
         f(sb, "unexpected_error_replies", st.unexpectedErrorReplies);
         f(sb, "total_error_replies", st.totalErrorReplies);
-        f(sb, "dump_payload_sanitizations", 0);
+        f(sb, "dump_payload_sanitizations", st.dumpPayloadSanitizations);
         f(sb, "total_reads_processed", st.ioReadsProcessed);
         f(sb, "total_writes_processed", st.ioWritesProcessed);
         f(sb, "io_threaded_reads_processed", 0);

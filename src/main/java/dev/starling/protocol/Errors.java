@@ -53,6 +53,14 @@ public final class Errors {
     public static final String NUMKEYS_TOO_MANY = "Number of keys can't be greater than number of args";
     public static final String LIMIT_NEGATIVE = "LIMIT can't be negative";
 
+    // cluster.c (DUMP / RESTORE)
+    public static final String BUSYKEY = "-BUSYKEY Target key name already exists.";
+    public static final String RESTORE_BAD_IDLETIME = "Invalid IDLETIME value, must be >= 0";
+    public static final String RESTORE_BAD_FREQ = "Invalid FREQ value, must be >= 0 and <= 255";
+    public static final String RESTORE_BAD_TTL = "Invalid TTL value, must be >= 0";
+    public static final String DUMP_PAYLOAD_WRONG = "DUMP payload version or checksum are wrong";
+    public static final String BAD_DATA_FORMAT = "Bad data format";
+
     public static final String SAME_OBJECT = "source and destination objects are the same";
     // t_string.c and bitops.c
     public static final String OFFSET_OUT_OF_RANGE = "offset is out of range";
@@ -167,4 +175,12 @@ public final class Errors {
     public static String arity(String fullName) {
         return "wrong number of arguments for '" + fullName + "' command";
     }
+
+    // ---------------------------------------------------------------- RDB persistence
+    public static final String BGSAVE_IN_PROGRESS = "Background save already in progress";
+    /** Redis's shared.err: a bare "-ERR" (SAVE or BGSAVE that failed to start). */
+    public static final String ERR_BARE = "-ERR";
+    public static final String MISCONF = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+            + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
+            + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 }

@@ -104,6 +104,7 @@ public final class Main {
         }
         server.log.raw(banner(config.port, pid));
         server.log.warning("Server initialized");
+        if (!server.rdb.loadDataFromDiskOnExecutor()) System.exit(1);
         server.log.notice("Ready to accept connections");
         writePidFile(server);
         Signals.install(server);

@@ -97,12 +97,16 @@ public final class Server {
         Commands.registerAll(this);
         commands.rebuildIndex();
         dev.starling.keyspace.KeyspaceCron.install(this);
+        // After the eviction filter: Redis checks OOM before MISCONF.
+        rdb = dev.starling.persistence.RdbPersistence.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         commands.rebuildIndex();
         propagator.install();
     }
 
+    /** RDB files: SAVE, BGSAVE, save points, loading. */
+    public final dev.starling.persistence.RdbPersistence rdb;
     /** Propagation of writes to the replication stream and the AOF (package replication). */
     public final dev.starling.replication.Propagator propagator = new dev.starling.replication.Propagator(this);
 

@@ -9,6 +9,8 @@ public final class Stats {
     public long totalErrorReplies;
     public long unexpectedErrorReplies;
     public long ioReadsProcessed, ioWritesProcessed;
+    /** Deep validations of RESTORE/RDB blobs (INFO dump_payload_sanitizations). */
+    public long dumpPayloadSanitizations;
     /** Error replies by error code ("ERR", "WRONGTYPE", ...). */
     public final TreeMap<String, Long> errorCounts = new TreeMap<>();
 
@@ -31,6 +33,7 @@ public final class Stats {
         numConnections = rejectedConnections = numCommands = 0;
         netInputBytes = netOutputBytes = 0;
         totalErrorReplies = unexpectedErrorReplies = 0;
+        dumpPayloadSanitizations = 0;
         errorCounts.clear();
     }
 }

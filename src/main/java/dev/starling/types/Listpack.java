@@ -150,12 +150,15 @@ public final class Listpack {
 
     /** Size of the entry at p including its backlen. */
     public static int entryBytes(byte[] lp, int p) {
-        int l = encodedBytes(lp, p);
+        int l = (int) encodedSize(lp, p);
         return l + backlenSize(l);
     }
 
-    /** Size of the encoding byte(s) and data of the entry at p (what the backlen stores). */
-    private static int encodedBytes(byte[] lp, int p) {
+    /**
+     * Size of the encoding byte(s) and data of the entry at p (what the backlen stores; Redis's
+     * lpCurrentEncodedSizeUnsafe). A long: a corrupt 32-bit string length may claim up to 4 GB.
+     */
+    public static long encodedSize(byte[] lp, int p) {
         int b = lp[p] & 0xff;
         if ((b & 0x80) == 0) return 1;
         if ((b & 0xC0) == 0x80) return 1 + (b & 0x3F);
@@ -166,13 +169,13 @@ public final class Listpack {
             case ENC_24BIT_INT -> 4;
             case ENC_32BIT_INT -> 5;
             case ENC_64BIT_INT -> 9;
-            case ENC_32BIT_STR -> 5 + (int) U32.get(lp, p + 1);
+            case ENC_32BIT_STR -> 5 + ((int) U32.get(lp, p + 1) & 0xffffffffL);
             default -> throw new IllegalStateException("bad listpack encoding " + b);
         };
     }
 
     /** Bytes of the backlen that stores length l (lpEncodeBacklen's thresholds). */
-    static int backlenSize(int l) {
+    public static int backlenSize(long l) {
         if (l <= 127) return 1;
         if (l < 16383) return 2;
         if (l < 2097151) return 3;
@@ -264,7 +267,9 @@ public final class Listpack {
             if (skipped == 0) {
                 if (isInt(lp, p)) {
                     if (sIsInt && getInt(lp, p) == sv) return p;
-                } else if (!sIsInt) {
+                } else {
+                    // Compared as bytes even when s is an integer: a RESTOREd listpack may hold a
+                    // canonical integer as a string entry, and Redis's lpFind finds it.
                     int off = strOffset(lp, p), len = strLength(lp, p);
                     if (len == s.length && Arrays.equals(lp, off, off + len, s, 0, len)) return p;
                 }
@@ -483,10 +488,8 @@ public final class Listpack {
             if (b > ENC_64BIT_INT && b != EOF) return "bad encoding at " + p;
             int need = (b & 0xF0) == 0xE0 || (b & 0xE0) == 0xC0 ? 2 : b == ENC_32BIT_STR ? 5 : 1;
             if (p + need > total - 1) return "truncated entry at " + p;
-            long enc;
-            if (b == ENC_32BIT_STR) enc = 5 + ((int) U32.get(lp, p + 1) & 0xffffffffL);
-            else enc = encodedBytes(lp, p);
-            int bl = backlenSize((int) Math.min(enc, Integer.MAX_VALUE));
+            long enc = encodedSize(lp, p);
+            int bl = backlenSize(enc);
             long size = enc + bl;
             if (p + size > total - 1) return "entry overflows at " + p;
             // Compare the backlen bytes with their encoding rather than decoding them backwards,

@@ -1,6 +1,7 @@
 package dev.starling.types;
 
 import dev.starling.command.Digest;
+import dev.starling.persistence.Lzf;
 import dev.starling.keyspace.MemorySize;
 
 import java.nio.charset.StandardCharsets;

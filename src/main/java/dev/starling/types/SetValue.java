@@ -69,6 +69,11 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         return new SetValue(new Dict<>(MEMBERS));
     }
 
+    /** An intset-encoded set over is (a validated intset blob), which it takes ownership of (RDB load). */
+    public static SetValue fromIntset(byte[] is) {
+        return new SetValue(is);
+    }
+
     /** A set that can hold value: an intset if value is an integer (setTypeCreate). */
     public static SetValue create(byte[] value) {
         return Numbers.isLong(value) ? createIntset() : createHashtable();
@@ -168,8 +173,8 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
     }
 
     /** Redis's setTypeConvert(OBJ_ENCODING_HT): a dict presized to the intset's length. */
-    private void convertToHashtable() {
-        byte[] is = (byte[]) ptr;
+    public void convertToHashtable() {
+        if (!(ptr instanceof byte[] is)) return;
         int n = IntSet.len(is);
         Dict<Member> d = new Dict<>(MEMBERS);
         d.expand(n);

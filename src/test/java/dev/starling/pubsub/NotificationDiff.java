@@ -58,6 +58,16 @@ final class NotificationDiff implements AutoCloseable {
         return reply;
     }
 
+    /** {@link #step} for binary arguments (RESTORE payloads). */
+    String step(byte[]... cmd) {
+        long before0 = dirty(ctlOurs), before1 = dirty(ctlTheirs);
+        String reply = diff.same(cmd);
+        String what = new String(cmd[0], java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(dirty(ctlOurs) - before0).as("dirty delta of %s", what).isEqualTo(dirty(ctlTheirs) - before1);
+        assertThat(drain(subOurs)).as("notifications of %s", what).isEqualTo(drain(subTheirs));
+        return reply;
+    }
+
     /** Like {@link #step} for commands whose reply is a hash-ordered aggregate. */
     String stepUnordered(String... cmd) {
         long before0 = dirty(ctlOurs), before1 = dirty(ctlTheirs);

@@ -1,5 +1,6 @@
 package dev.starling.types;
 
+import dev.starling.persistence.Lzf;
 import dev.starling.support.RedisReference;
 import dev.starling.support.RespClient;
 import org.junit.jupiter.api.AfterAll;
@@ -295,7 +296,7 @@ class QuicklistTest {
             pos[0]++;
             int clen = (int) readLen(p, pos);
             int len = (int) readLen(p, pos);
-            byte[] out = Lzf.decompress(p, pos[0], len);
+            byte[] out = Lzf.decompress(p, pos[0], clen, len);
             pos[0] += clen;
             return out;
         }

@@ -1,0 +1,407 @@
+package dev.starling.persistence;
+
+import dev.starling.command.Command;
+import dev.starling.keyspace.Snapshot;
+import dev.starling.protocol.Errors;
+import dev.starling.server.Client;
+import dev.starling.server.Server;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * RDB files (Redis's rdb.c save side and the persistence part of server.c): SAVE, BGSAVE, save
+ * points in the cron, FLUSHALL's save, the shutdown save, the MISCONF write barrier, INFO
+ * persistence fields.
+ *
+ * <h2>Forkless BGSAVE</h2>
+ * Redis forks a child that writes the file from its copy-on-write view. Here a
+ * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}; the
+ * consumer ({@link RdbFileWriter}) serializes each key there and queues the bytes for a writer
+ * thread, which writes, fsyncs and renames. The walk pauses while more than {@link #HIGH_WATER}
+ * bytes are queued and resumes below {@link #LOW_WATER}. What a fork would cost in copied pages
+ * is here the queue's peak (rdb_last_cow_size); latest_fork_usec stays 0.
+ *
+ * <h2>Where Redis prints a child's pid</h2>
+ * There is no child: "Background saving started by pid N" prints the server's own pid, and the
+ * temporary file of a BGSAVE is temp-&lt;pid&gt;-bg.rdb (SAVE's is Redis's temp-&lt;pid&gt;.rdb), so a
+ * SAVE run while a cancelled BGSAVE is still being cleaned up never shares its file.
+ *
+ * <p>Everything runs on the executor except the writer thread's part of a BGSAVE.
+ */
+public final class RdbPersistence {
+    static final long HIGH_WATER = 8L << 20, LOW_WATER = 2L << 20;
+    /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
+    static final int BGSAVE_RETRY_DELAY = 5;
+
+    private final Server server;
+    private final long pid = ProcessHandle.current().pid();
+
+    boolean lastBgsaveOk = true;
+    long lastBgsaveTry;
+    long dirtyBeforeBgsave;
+    long lastBgsaveTimeSec = -1;
+    long rdbSaves;
+    long lastCowSize;
+    boolean bgsaveScheduled;
+    /** The running BGSAVE, or null. */
+    Bgsave bgsave;
+    /** Set by loading at start (INFO rdb_last_load_keys_*). */
+    long lastLoadKeysLoaded, lastLoadKeysExpired;
+
+    /** One BGSAVE in flight. */
+    final class Bgsave {
+        final Snapshot snapshot;
+        final RdbFileWriter writer;
+        final long startSec;
+
+        Bgsave(Snapshot snapshot, RdbFileWriter writer, long startSec) {
+            this.snapshot = snapshot;
+            this.writer = writer;
+            this.startSec = startSec;
+        }
+    }
+
+    private RdbPersistence(Server server) {
+        this.server = server;
+    }
+
+    /** Creates the subsystem and hooks it into the server (cron, filter, INFO, shutdown). */
+    public static RdbPersistence install(Server server) {
+        RdbPersistence p = new RdbPersistence(server);
+        server.cronHooks.add(p::cron);
+        server.commandFilters.add(p::checkDiskError);
+        server.shutdownSaver = p::saveBeforeShutdown;
+        server.infoFields.put("rdb_bgsave_in_progress", () -> p.bgsave != null ? 1 : 0);
+        server.infoFields.put("rdb_last_bgsave_status", () -> p.lastBgsaveOk ? "ok" : "err");
+        server.infoFields.put("rdb_last_bgsave_time_sec", () -> p.lastBgsaveTimeSec);
+        server.infoFields.put("rdb_current_bgsave_time_sec", () -> p.bgsave != null ? p.nowSec() - p.bgsave.startSec : -1);
+        server.infoFields.put("rdb_saves", () -> p.rdbSaves);
+        server.infoFields.put("rdb_last_cow_size", () -> p.lastCowSize);
+        server.infoFields.put("current_save_keys_processed", () -> p.bgsave != null ? p.bgsave.snapshot.keysProcessed() : 0);
+        server.infoFields.put("current_save_keys_total", () -> p.bgsave != null ? p.bgsave.snapshot.keysTotal() : 0);
+        server.infoFields.put("rdb_last_load_keys_loaded", () -> p.lastLoadKeysLoaded);
+        server.infoFields.put("rdb_last_load_keys_expired", () -> p.lastLoadKeysExpired);
+        return p;
+    }
+
+    long nowSec() {
+        return server.clock.millis() / 1000;
+    }
+
+    File dir() {
+        return new File(server.config.dir);
+    }
+
+    public boolean bgsaveInProgress() {
+        return bgsave != null;
+    }
+
+    // ---------------------------------------------------------------- SAVE
+
+    /**
+     * rdbSave: the whole keyspace, synchronously, to dir/temp-pid.rdb, fsynced and renamed to
+     * dbfilename. On success dirty is reset and LASTSAVE moves; returns false after logging
+     * Redis's line on failure.
+     */
+    public boolean rdbSave() {
+        String tmpName = "temp-" + pid + ".rdb";
+        Path tmp = dir().toPath().resolve(tmpName);
+        FileChannel ch = openTemp(tmp, tmpName);
+        if (ch == null) return false;
+        RdbFileWriter w = newWriter(ch, false);
+        Snapshot s = server.keyspace.startSnapshot(w);
+        while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
+        try {
+            if (s.state() != Snapshot.DONE) {
+                RuntimeException f = s.failure();
+                throw f instanceof java.io.UncheckedIOException u ? u.getCause() : new IOException(String.valueOf(f));
+            }
+            ch.force(true);
+            ch.close();
+        } catch (IOException e) {
+            server.log.warning("Write error saving DB on disk: " + ioReason(e));
+            closeQuietly(ch);
+            deleteQuietly(tmp);
+            return false;
+        }
+        if (!renameIntoPlace(tmp, tmpName)) return false;
+        server.log.notice("DB saved on disk");
+        server.dirty = 0;
+        server.lastSaveUnix = nowSec();
+        lastBgsaveOk = true;
+        return true;
+    }
+
+    /** Creates or truncates the temp file; null after logging Redis's line if it cannot be opened. */
+    private FileChannel openTemp(Path tmp, String tmpName) {
+        try {
+            return FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            server.log.warning("Failed opening the temp RDB file " + tmpName + " (in server root dir " + server.config.dir
+                    + ") for saving: " + ioReason(e));
+            return null;
+        }
+    }
+
+    /** A file writer for the keyspace as it is now, with the current rdbcompression, rdbchecksum and policy. */
+    private RdbFileWriter newWriter(FileChannel ch, boolean queued) {
+        server.keyspace.updateTime();
+        return new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
+                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+    }
+
+    /** rename(2) of the temp file onto dbfilename, then fsync of the directory (fsyncFileDir). */
+    private boolean renameIntoPlace(Path tmp, String tmpName) {
+        Path target = dir().toPath().resolve(server.config.dbfilename);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            server.log.warning("Error moving temp DB file " + tmpName + " on the final destination " + server.config.dbfilename
+                    + " (in server root dir " + server.config.dir + "): " + ioReason(e));
+            deleteQuietly(tmp);
+            return false;
+        }
+        try (FileChannel d = FileChannel.open(dir().toPath(), StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // Redis logs nothing either when the directory cannot be synced (not every filesystem allows it).
+        }
+        return true;
+    }
+
+    static String ioReason(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
+        if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
+        return String.valueOf(e.getMessage());
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // Abandoning the file anyway.
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // As Redis's unlink of a temp file: best effort.
+        }
+    }
+
+    // ---------------------------------------------------------------- BGSAVE
+
+    /** rdbSaveBackground: starts a forkless BGSAVE; false if one runs already. */
+    public boolean rdbSaveBackground() {
+        if (bgsave != null) return false;
+        dirtyBeforeBgsave = server.dirty;
+        lastBgsaveTry = nowSec();
+        rdbSaves++;
+        String tmpName = "temp-" + pid + "-bg.rdb";
+        Path tmp = dir().toPath().resolve(tmpName);
+        FileChannel ch = openTemp(tmp, tmpName);
+        if (ch == null) {
+            // A child would have logged the failure and exited with an error: a failed background save.
+            server.log.warning("Background saving error");
+            lastBgsaveOk = false;
+            lastBgsaveTimeSec = 0;
+            return true;
+        }
+        RdbFileWriter w = newWriter(ch, true);
+        Snapshot s = server.keyspace.startSnapshot(w);
+        Bgsave b = new Bgsave(s, w, nowSec());
+        bgsave = b;
+        SnapshotDriver driver = new SnapshotDriver(server, s, () -> w.queuedBytes.get() > HIGH_WATER);
+        Thread t = new Thread(() -> {
+            String err = w.drain(LOW_WATER, driver::resume);
+            boolean cancelled = "cancelled".equals(err);
+            if (err != null) deleteQuietly(tmp);
+            else if (w.ioError != null) {
+                err = w.ioError;
+                deleteQuietly(tmp);
+            }
+            String result = err;
+            server.execute(() -> bgsaveDone(b, tmp, tmpName, result, cancelled));
+        }, "starling-bgsave");
+        t.setDaemon(true);
+        t.start();
+        server.log.notice("Background saving started by pid " + pid);
+        driver.start();
+        return true;
+    }
+
+    /** backgroundSaveDoneHandler, on the executor once the writer thread has finished. */
+    private void bgsaveDone(Bgsave b, Path tmp, String tmpName, String err, boolean cancelled) {
+        if (err == null && !renameIntoPlace(tmp, tmpName)) err = "rename";
+        if (err == null && b.snapshot.state() != Snapshot.DONE) err = String.valueOf(b.snapshot.failure());
+        bgsave = null;
+        lastBgsaveTimeSec = nowSec() - b.startSec;
+        lastCowSize = b.writer.peakQueuedBytes;
+        if (cancelled) {
+            // Redis's killRDBChild sends SIGUSR1: not an error for stop-writes-on-bgsave-error.
+            server.log.warning("Background saving terminated by signal 10");
+        } else if (err == null) {
+            server.log.notice("DB saved on disk");
+            server.log.notice("Background saving terminated with success");
+            server.dirty -= dirtyBeforeBgsave;
+            server.lastSaveUnix = nowSec();
+            lastBgsaveOk = true;
+        } else {
+            if (!"rename".equals(err)) server.log.warning("Write error saving DB on disk: " + err);
+            server.log.warning("Background saving error");
+            lastBgsaveOk = false;
+        }
+    }
+
+    /** killRDBChild: cancels a running BGSAVE (FLUSHALL, shutdown); its temp file is removed. */
+    public void killRdbChild() {
+        if (bgsave != null) bgsave.snapshot.cancel();
+    }
+
+    /** FLUSHALL's tail in Redis 7.0 (flushAllDataAndResetRDB): kill a BGSAVE, then SAVE if save points are set. */
+    public void afterFlushAll() {
+        killRdbChild();
+        if (server.config.savePoints.length > 0) rdbSave();
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    /** SAVE. */
+    public void saveCommand(Client c) {
+        if (bgsave != null) {
+            c.addReplyError(Errors.BGSAVE_IN_PROGRESS);
+            return;
+        }
+        rdbSaves++;
+        if (rdbSave()) c.addReplyOk();
+        else c.addReplyError(Errors.ERR_BARE);
+    }
+
+    /** BGSAVE [SCHEDULE]. */
+    public void bgsaveCommand(Client c) {
+        if (c.argc > 1 && !(c.argc == 2 && equalsAscii(c.argv[1], "schedule"))) {
+            c.addReplyErrorSyntax();
+            return;
+        }
+        if (bgsave != null) {
+            c.addReplyError(Errors.BGSAVE_IN_PROGRESS);
+        } else if (c.has(Client.MULTI)) {
+            // In EXEC: Redis never forks inside a transaction; the cron starts it.
+            bgsaveScheduled = true;
+            c.addReplyStatus("Background saving scheduled");
+        } else if (rdbSaveBackground()) {
+            c.addReplyStatus("Background saving started");
+        } else {
+            c.addReplyError(Errors.ERR_BARE);
+        }
+    }
+
+    static boolean equalsAscii(byte[] a, String s) {
+        if (a.length != s.length()) return false;
+        for (int i = 0; i < a.length; i++) if (Character.toLowerCase((char) a[i]) != s.charAt(i)) return false;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- cron, MISCONF, shutdown
+
+    /** serverCron's persistence part: save points (with the retry delay after a failure), then a scheduled BGSAVE. */
+    void cron() {
+        long now = nowSec();
+        if (bgsave == null) {
+            for (long[] sp : server.config.savePoints) {
+                if (server.dirty >= sp[1] && now - server.lastSaveUnix > sp[0]
+                        && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY || lastBgsaveOk)) {
+                    server.log.notice(sp[1] + " changes in " + sp[0] + " seconds. Saving...");
+                    rdbSaveBackground();
+                    break;
+                }
+            }
+        }
+        if (bgsave == null && bgsaveScheduled && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY || lastBgsaveOk)) {
+            if (rdbSaveBackground()) bgsaveScheduled = false;
+        }
+    }
+
+    /** writeCommandsDeniedByDiskError: MISCONF for writes and PING after a failed background save. */
+    String checkDiskError(Client c, Command cmd) {
+        if (lastBgsaveOk || !server.config.stopWritesOnBgsaveError || server.config.savePoints.length == 0) return null;
+        if (cmd.has(Command.WRITE) || cmd.fullName.equals("ping")) return Errors.MISCONF;
+        return null;
+    }
+
+    /** prepareForShutdown's RDB part: kill a BGSAVE, then the final save when asked or when save points are set. */
+    boolean saveBeforeShutdown(int flags) {
+        if (bgsave != null) {
+            server.log.warning("There is a child saving an .rdb. Killing it!");
+            killRdbChild();
+        }
+        boolean nosave = (flags & Server.SHUTDOWN_NOSAVE) != 0, save = (flags & Server.SHUTDOWN_SAVE) != 0;
+        if ((server.config.savePoints.length > 0 && !nosave) || save) {
+            server.log.notice("Saving the final RDB snapshot before exiting.");
+            if (!rdbSave()) {
+                if ((flags & Server.SHUTDOWN_FORCE) != 0) {
+                    server.log.warning("Error trying to save the DB. Exit anyway.");
+                } else {
+                    server.log.warning("Error trying to save the DB, can't exit.");
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /**
+     * loadDataFromDisk at start-up: loads dir/dbfilename on the executor before any command runs
+     * (clients that connect meanwhile wait, so -LOADING is never needed). Returns false, after
+     * logging why, if the server must exit.
+     */
+    public boolean loadDataFromDiskOnExecutor() throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+        server.execute(() -> {
+            try {
+                f.complete(loadDataFromDisk());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            server.log.warning("Fatal error loading the DB: " + e.getCause() + ". Exiting.");
+            return false;
+        }
+    }
+
+    /** Loads dir/dbfilename if it exists (logging as Redis does); false if the server must exit. */
+    public boolean loadDataFromDisk() {
+        long start = System.nanoTime();
+        Path file = dir().toPath().resolve(server.config.dbfilename);
+        RdbFileLoader l = new RdbFileLoader(server);
+        try {
+            if (!l.load(file)) return true;
+        } catch (RdbFileLoader.LoadError e) {
+            if (e.offset < 0) {
+                server.log.warning("Fatal error loading the DB: " + e.getMessage() + ". Exiting.");
+                return false;
+            }
+            if (e.shortRead) server.log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+            server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + file + " -> " + e.getMessage());
+            server.log.warning("Terminating server after rdb file reading failure.");
+            return false;
+        }
+        lastLoadKeysLoaded = l.keysLoaded;
+        lastLoadKeysExpired = l.keysExpired;
+        server.log.notice(String.format("DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
+        return true;
+    }
+}

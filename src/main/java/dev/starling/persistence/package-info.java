@@ -1,0 +1,33 @@
+/**
+ * Persistence: Redis 7.0's RDB format (version 10 written, 1 to 12 read), CRC-64 and LZF, used by
+ * DUMP/RESTORE and, through the same codec, by RDB files, replication transfers and snapshots.
+ *
+ * <h2>The codec</h2>
+ * <ul>
+ * <li>{@link dev.starling.persistence.RdbWriter} serializes values (rdbSaveObjectType /
+ *     rdbSaveObject, byte-identical to redis-server's for the same value and encoding) and the
+ *     file-level pieces: opcodes, lengths, millisecond times, AUX fields, key/value pairs with
+ *     their expire and IDLE/FREQ. It buffers and hands chunks to an
+ *     {@link dev.starling.persistence.RdbSink} (a file, a socket, an
+ *     {@link dev.starling.persistence.RdbBuffer}) or keeps everything in memory; it keeps the
+ *     running CRC-64 of what it wrote.</li>
+ * <li>{@link dev.starling.persistence.RdbReader} reads from one array (a RESTORE payload) or an
+ *     {@link dev.starling.persistence.RdbSource} (a file, a socket), keeps the running CRC-64 of
+ *     what it consumed, and loads values of every type any Redis wrote (rdbLoadObject), with
+ *     7.0's conversions. Failures are {@link dev.starling.persistence.RdbException}s whose kind
+ *     says what Redis does with them (a short read, corruption, an empty key to skip, something
+ *     unsupported).</li>
+ * <li>{@link dev.starling.persistence.Integrity} reproduces Redis's blob validations (listpack,
+ *     ziplist, zipmap, intset, stream listpack); the reader always applies them fully.</li>
+ * <li>{@link dev.starling.persistence.Lzf} is liblzf as Redis builds it, so compressed strings and
+ *     quicklist nodes are Redis's bytes; {@link dev.starling.persistence.Crc64} is Redis's CRC.</li>
+ * </ul>
+ *
+ * <h2>Writing a file or a snapshot</h2>
+ * An RDB file is "REDIS0010", AUX fields, then per database SELECTDB and RESIZEDB and each key
+ * ({@code saveKeyValuePair}), then EOF and the 8-byte little-endian CRC-64 of everything before
+ * it ({@code crc()} after writing EOF). A snapshot consumer that must serialize a key at once can
+ * write into a memory writer and take its bytes per chunk ({@code toByteArray}, {@code resetMemory};
+ * the CRC continues across chunks).
+ */
+package dev.starling.persistence;
