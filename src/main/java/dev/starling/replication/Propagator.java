@@ -36,6 +36,8 @@ import io.netty.buffer.ByteBufAllocator;
  *       BLMOVE: LMOVE; BRPOPLPUSH: RPOPLPUSH; ZMPOP, BZMPOP: ZPOPMIN/ZPOPMAX key n;
  *       BZPOPMIN/BZPOPMAX: ZPOPMIN/ZPOPMAX key. A blocked client served later propagates the same
  *       forms (LMOVE with lower-case left/right) in its own unit.</li>
+ *   <li>RESTORE with a relative TTL: the absolute time plus ABSTTL; with a time already past: DEL
+ *       key if it replaced one, else nothing.</li>
  *   <li>FLUSHDB, FLUSHALL: always, even on empty databases; PUBLISH, SPUBLISH: to replicas only.</li>
  *   <li>Every other write: as sent (argv[0] in the client's case), only if it changed something.</li>
  * </ul>
@@ -67,7 +69,7 @@ public final class Propagator {
             PEXPIREAT = Resp.ascii("PEXPIREAT"), PERSIST = Resp.ascii("PERSIST"), HSET = Resp.ascii("HSET"),
             SREM = Resp.ascii("SREM"), LPOP = Resp.ascii("LPOP"), RPOP = Resp.ascii("RPOP"), LMOVE = Resp.ascii("LMOVE"),
             RPOPLPUSH = Resp.ascii("RPOPLPUSH"), ZPOPMIN = Resp.ascii("ZPOPMIN"), ZPOPMAX = Resp.ascii("ZPOPMAX"),
-            LEFT = Resp.ascii("left"), RIGHT = Resp.ascii("right");
+            LEFT = Resp.ascii("left"), RIGHT = Resp.ascii("right"), ABSTTL = Resp.ascii("ABSTTL");
     private static final byte[][] MULTI_ARGV = {MULTI}, EXEC_ARGV = {EXEC};
 
     public final ReplicationStream stream;
