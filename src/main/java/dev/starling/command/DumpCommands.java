@@ -10,6 +10,7 @@ import dev.starling.persistence.RdbReader;
 import dev.starling.persistence.RdbWriter;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
+import dev.starling.replication.Propagator;
 import dev.starling.server.Client;
 
 /**
@@ -133,6 +134,7 @@ public final class DumpCommands {
         if (ttl != 0 && !absttl) ttl += ks.clock.millis();
         if (ttl != 0 && KeyCommands.checkAlreadyExpired(c, ttl)) {
             if (deleted) {
+                c.rewriteCommandVector(Propagator.DEL, key);
                 c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "del", key, c.db.id);
                 c.server.dirty++;
             }
@@ -140,7 +142,14 @@ public final class DumpCommands {
             return;
         }
         KeyEntry e = c.db.add(key, obj);
-        if (ttl != 0) c.db.setExpire(key, ttl);
+        if (ttl != 0) {
+            c.db.setExpire(key, ttl);
+            // A relative TTL propagates as the absolute time it gave here.
+            if (!absttl && c.server.propagator.active()) {
+                c.rewriteCommandArgument(2, StringCommands.longToBytes(ttl));
+                c.rewriteCommandArgument(c.argc, Propagator.ABSTTL);
+            }
+        }
         objectSetLRUOrLFU(c.server, e, lfuFreq, lruIdle, lruClock);
         c.server.notifyKeyspaceEvent(Config.NOTIFY_GENERIC, "restore", key, c.db.id);
         c.addReply(Resp.OK);

@@ -36,6 +36,8 @@ import io.netty.buffer.ByteBufAllocator;
  *       BLMOVE: LMOVE; BRPOPLPUSH: RPOPLPUSH; ZMPOP, BZMPOP: ZPOPMIN/ZPOPMAX key n;
  *       BZPOPMIN/BZPOPMAX: ZPOPMIN/ZPOPMAX key. A blocked client served later propagates the same
  *       forms (LMOVE with lower-case left/right) in its own unit.</li>
+ *   <li>RESTORE with a relative TTL: the absolute time plus ABSTTL; with a time already past: DEL
+ *       key if it replaced one, else nothing.</li>
  *   <li>FLUSHDB, FLUSHALL: always, even on empty databases; PUBLISH, SPUBLISH: to replicas only.</li>
  *   <li>Every other write: as sent (argv[0] in the client's case), only if it changed something.</li>
  * </ul>
@@ -67,7 +69,7 @@ public final class Propagator {
             PEXPIREAT = Resp.ascii("PEXPIREAT"), PERSIST = Resp.ascii("PERSIST"), HSET = Resp.ascii("HSET"),
             SREM = Resp.ascii("SREM"), LPOP = Resp.ascii("LPOP"), RPOP = Resp.ascii("RPOP"), LMOVE = Resp.ascii("LMOVE"),
             RPOPLPUSH = Resp.ascii("RPOPLPUSH"), ZPOPMIN = Resp.ascii("ZPOPMIN"), ZPOPMAX = Resp.ascii("ZPOPMAX"),
-            LEFT = Resp.ascii("left"), RIGHT = Resp.ascii("right");
+            LEFT = Resp.ascii("left"), RIGHT = Resp.ascii("right"), ABSTTL = Resp.ascii("ABSTTL");
     private static final byte[][] MULTI_ARGV = {MULTI}, EXEC_ARGV = {EXEC};
 
     public final ReplicationStream stream;
@@ -118,8 +120,17 @@ public final class Propagator {
             if ((c.flags & Client.PREVENT_REPL_PROP) != 0) target &= ~PROPAGATE_REPL;
             if ((c.flags & Client.PREVENT_AOF_PROP) != 0) target &= ~PROPAGATE_AOF;
             if (target != PROPAGATE_NONE) {
-                if (c.propagateArgv != null) alsoPropagate(c.db.id, c.propagateArgv, c.propagateArgv.length, target);
-                else alsoPropagate(c.db.id, c.argv, c.argc, target);
+                byte[][] argv = c.propagateArgv != null ? c.propagateArgv : c.argv;
+                int argc = c.propagateArgv != null ? argv.length : c.argc;
+                if (unitDepth == 1 && numops == 0) {
+                    // The unit's only command (the common case): no MULTI to decide, encode it now.
+                    if (shouldPropagate(target)) {
+                        stream.feed(c.db.id, argv, argc, target);
+                        queueFlush();
+                    }
+                } else {
+                    alsoPropagate(c.db.id, argv, argc, target);
+                }
             }
         }
         c.propagateArgv = null;
@@ -217,8 +228,14 @@ public final class Propagator {
             opArgv[j] = null;
         }
         if (multi) stream.feed(opDb[n - 1], EXEC_ARGV, 1, PROPAGATE_ALL);
-        // Consumers get it before the next reply is written (flushStream) or, at the latest, at
-        // the end of this event-loop turn.
+        queueFlush();
+    }
+
+    /**
+     * Consumers get what was appended before the next reply is written ({@link #flushStream}) or,
+     * at the latest, at the end of this event-loop turn.
+     */
+    private void queueFlush() {
         if (!flushQueued) {
             flushQueued = true;
             server.execute(flushTask);

@@ -177,6 +177,25 @@ class PropagationStringsKeysTest extends PropagationTestBase {
     }
 
     @Test
+    void restore_relativeTtlPropagatesAbsttl_pastTtlPropagatesDelOfTheReplacedKey() {
+        p.same("SET", "k", "v");
+        byte[] payload = p.diff.ours().call(dev.starling.support.RespClient.args("DUMP", "k"));
+        // The payload is the bulk's content; both servers produce the same bytes for a string.
+        String dump = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] body = dump.substring(dump.indexOf("\r\n") + 2, dump.length() - 2).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        p.diff.same("DUMP".getBytes(), "k".getBytes());
+        p.diff.same("RESTORE".getBytes(), "r1".getBytes(), "0".getBytes(), body);
+        p.diff.same("restore".getBytes(), "r2".getBytes(), "100000".getBytes(), body);
+        p.diff.same("RESTORE".getBytes(), "r3".getBytes(), "99999999999999".getBytes(), body, "ABSTTL".getBytes());
+        p.diff.same("RESTORE".getBytes(), "r2".getBytes(), "5000".getBytes(), body, "REPLACE".getBytes(),
+                "IDLETIME".getBytes(), "10".getBytes());
+        p.diff.same("RESTORE".getBytes(), "r1".getBytes(), "1".getBytes(), body, "REPLACE".getBytes(), "ABSTTL".getBytes());
+        p.diff.same("RESTORE".getBytes(), "r9".getBytes(), "1".getBytes(), body, "ABSTTL".getBytes());
+        p.diff.same("RESTORE".getBytes(), "r3".getBytes(), "0".getBytes(), body);
+        p.assertSameStream();
+    }
+
+    @Test
     void flush_isPropagatedEvenWhenEmpty() {
         p.same("flushdb");
         p.same("SET", "x", "y");
