@@ -52,7 +52,6 @@ final class HashCommands {
         t.bind("hscan", HashCommands::hscan);
     }
 
-    private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
     private static final byte[] EMPTY_MAP_RESP3 = Resp.ascii("%0\r\n");
 
     // ---------------------------------------------------------------- lookup helpers
@@ -587,14 +586,9 @@ final class HashCommands {
      * COUNT entries per call (at most ten buckets per wanted element). MATCH tests the fields.
      */
     static void hscan(Client c) {
-        long cursor;
-        try {
-            cursor = KeyCommands.parseScanCursor(c.argv[2]);
-        } catch (Exception e) {
-            c.addReplyError(Errors.INVALID_CURSOR);
-            return;
-        }
-        Hash o = lookupRead(c, EMPTY_SCAN);
+        if (!ScanOptions.parseCursorOrReply(c, c.argv[2])) return;
+        long cursor = c.llval;
+        Hash o = lookupRead(c, ScanOptions.EMPTY_SCAN);
         if (o == null) return;
         ScanOptions opts = ScanOptions.parse(c, 3, false);
         if (opts == null) return;

@@ -329,7 +329,7 @@ final class KeyCommands {
     }
 
     /** Marks an invalid SCAN cursor in {@link #parseScanCursor}'s result. */
-    private static final class BadCursor extends Exception {
+    static final class BadCursor extends Exception {
         BadCursor() {
             super(null, null, false, false);
         }
@@ -371,13 +371,8 @@ final class KeyCommands {
     }
 
     static void scan(Client c) {
-        long cursor;
-        try {
-            cursor = parseScanCursor(c.argv[1]);
-        } catch (BadCursor e) {
-            c.addReplyError(Errors.INVALID_CURSOR);
-            return;
-        }
+        if (!ScanOptions.parseCursorOrReply(c, c.argv[1])) return;
+        long cursor = c.llval;
         ScanOptions opts = ScanOptions.parse(c, 2, true);
         if (opts == null) return;
         long count = opts.count;

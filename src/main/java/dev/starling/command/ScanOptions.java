@@ -1,6 +1,8 @@
 package dev.starling.command;
 
 import dev.starling.keyspace.Glob;
+import dev.starling.protocol.Errors;
+import dev.starling.protocol.Resp;
 import dev.starling.server.Client;
 
 /**
@@ -13,6 +15,20 @@ final class ScanOptions {
     Glob.Matcher pattern;
     /** SCAN's TYPE argument, null when absent. */
     byte[] typeName;
+
+    /** The reply to SSCAN, HSCAN and ZSCAN of a missing key: cursor 0, no elements. */
+    static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
+
+    /** parseScanCursorOrReply: the unsigned cursor in c.llval, or Redis's error replied and false. */
+    static boolean parseCursorOrReply(Client c, byte[] arg) {
+        try {
+            c.llval = KeyCommands.parseScanCursor(arg);
+            return true;
+        } catch (KeyCommands.BadCursor e) {
+            c.addReplyError(Errors.INVALID_CURSOR);
+            return false;
+        }
+    }
 
     /** Parses c.argv[from..]; after a bad option it has replied the error and returns null. */
     static ScanOptions parse(Client c, int from, boolean allowType) {

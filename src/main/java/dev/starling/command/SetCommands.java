@@ -46,7 +46,6 @@ final class SetCommands {
         t.bind("sscan", SetCommands::sscan);
     }
 
-    private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
 
     private static long maxIntset(Client c) {
         return c.server.config.setMaxIntsetEntries;
@@ -715,16 +714,11 @@ final class SetCommands {
 
     /** SSCAN key cursor [MATCH pattern] [COUNT count]: sscanCommand + scanGenericCommand. */
     static void sscan(Client c) {
-        long cursor;
-        try {
-            cursor = KeyCommands.parseScanCursor(c.argv[2]);
-        } catch (Exception badCursor) {
-            c.addReplyError(Errors.INVALID_CURSOR);
-            return;
-        }
+        if (!ScanOptions.parseCursorOrReply(c, c.argv[2])) return;
+        long cursor = c.llval;
         KeyEntry e = c.db.lookupKeyRead(c.argv[1]);
         if (e == null) {
-            c.addReply(EMPTY_SCAN);
+            c.addReply(ScanOptions.EMPTY_SCAN);
             return;
         }
         if (!(e.value instanceof SetValue s)) {

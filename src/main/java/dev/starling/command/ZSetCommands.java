@@ -80,7 +80,6 @@ final class ZSetCommands {
         t.bind("bzmpop", ZSetCommands::bzmpop);
     }
 
-    private static final byte[] EMPTY_SCAN = Resp.ascii("*2\r\n$1\r\n0\r\n*0\r\n");
 
     // ---------------------------------------------------------------- helpers
 
@@ -1099,14 +1098,9 @@ final class ZSetCommands {
 
     /** zscanCommand + scanGenericCommand for a zset: member, score pairs. */
     static void zscan(Client c) {
-        long cursor;
-        try {
-            cursor = KeyCommands.parseScanCursor(c.argv[2]);
-        } catch (Exception e) {
-            c.addReplyError(Errors.INVALID_CURSOR);
-            return;
-        }
-        ZSet z = lookupRead(c, c.argv[1], EMPTY_SCAN);
+        if (!ScanOptions.parseCursorOrReply(c, c.argv[2])) return;
+        long cursor = c.llval;
+        ZSet z = lookupRead(c, c.argv[1], ScanOptions.EMPTY_SCAN);
         if (z == null) return;
         ScanOptions opts = ScanOptions.parse(c, 3, false);
         if (opts == null) return;
