@@ -416,18 +416,7 @@ public final class Info {
     }
 
     private void replication(StringBuilder sb) {
-        sb.append("# Replication\r\n");
-        f(sb, "role", "master");
-        f(sb, "connected_slaves", 0);
-        f(sb, "master_failover_state", "no-failover");
-        f(sb, "master_replid", server.replid);
-        f(sb, "master_replid2", "0000000000000000000000000000000000000000");
-        f(sb, "master_repl_offset", 0);
-        f(sb, "second_repl_offset", -1);
-        f(sb, "repl_backlog_active", 0);
-        f(sb, "repl_backlog_size", server.config.replBacklogSize);
-        f(sb, "repl_backlog_first_byte_offset", 0);
-        f(sb, "repl_backlog_histlen", 0);
+        server.replication.appendInfo(sb);
     }
 
     private static String secs(long nanos) {

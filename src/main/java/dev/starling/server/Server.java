@@ -57,8 +57,6 @@ public final class Server {
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
-    /** Replication id (INFO master_replid); the replication subsystem will own and change it. */
-    public String replid = randomHex(40);
     /** Absolute path of the server executable (INFO executable); set by Main. */
     public String executable = "";
     public final long startMillis;
@@ -109,6 +107,8 @@ public final class Server {
     public final dev.starling.persistence.RdbPersistence rdb;
     /** Propagation of writes to the replication stream and the AOF (package replication). */
     public final dev.starling.replication.Propagator propagator = new dev.starling.replication.Propagator(this);
+    /** Replication ids, offsets and role; the primary and replica sides (package replication). */
+    public final dev.starling.replication.Replication replication = new dev.starling.replication.Replication(this);
 
     /** Channels, patterns and keyspace notifications. */
     public final dev.starling.pubsub.PubSub pubsub;
