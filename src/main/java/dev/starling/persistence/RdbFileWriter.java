@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serializes a {@link Snapshot} as an RDB file (rdbSaveRio): "REDIS0010", the AUX fields Redis
- * 7.0 writes for SAVE/BGSAVE on a primary without a backlog (redis-ver, redis-bits, ctime,
- * used-mem, aof-base; no repl-* fields: rdbPopulateSaveInfo returns NULL there), then the keys
+ * 7.0 writes (redis-ver, redis-bits, ctime, used-mem, then repl-stream-db, repl-id, repl-offset
+ * when rdbPopulateSaveInfo has them, i.e. while a replication backlog exists, then aof-base), then the keys
  * with SELECTDB whenever the database changes (a hook may hand over a key of another database
  * early) and RESIZEDB with the cut's counts, EOF and the CRC-64 (zero with rdbchecksum no).
  *
@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * The consumer methods run on the executor; everything named "writer thread" runs on it alone.
  */
-final class RdbFileWriter implements SnapshotConsumer, RdbSink {
+public final class RdbFileWriter implements SnapshotConsumer, RdbSink {
     /** How the save ended, reported once to {@link #onDone} on the executor (queued) or the caller (sync). */
     interface Done {
         /** error is null on success; cancelled is true when the snapshot was cancelled (FLUSHALL, shutdown). */
@@ -44,6 +44,10 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
     private final Keyspace ks;
     private final FileChannel file;
     private final boolean queued;
+    /** Sink mode (a replica full sync over sockets): bytes go here instead of a file. */
+    private final RdbSink target;
+    /** repl-stream-db, repl-id, repl-offset (rdbPopulateSaveInfo), or null when not replicating. */
+    private final String[] replAux;
     private final long usedMemAtCut;
     /** 1 LRU, 2 LFU, 0 neither: which of IDLE/FREQ rdbSaveKeyValuePair writes. */
     private final int evictionInfo;
@@ -60,19 +64,39 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
     boolean endCancelled;
 
     RdbFileWriter(Keyspace ks, FileChannel file, boolean queued, boolean compress, boolean checksum,
-                  String maxmemoryPolicy, long usedMemAtCut) {
+                  String maxmemoryPolicy, long usedMemAtCut, String[] replAux) {
+        this(ks, file, null, queued, compress, checksum, maxmemoryPolicy, usedMemAtCut, replAux);
+    }
+
+    private RdbFileWriter(Keyspace ks, FileChannel file, RdbSink target, boolean queued, boolean compress, boolean checksum,
+                          String maxmemoryPolicy, long usedMemAtCut, String[] replAux) {
         this.ks = ks;
         this.file = file;
+        this.target = target;
+        this.replAux = replAux;
         this.queued = queued;
         this.usedMemAtCut = usedMemAtCut;
         this.w = new RdbWriter(this, CHUNK, compress, checksum);
         this.evictionInfo = maxmemoryPolicy.endsWith("lru") ? 1 : maxmemoryPolicy.endsWith("lfu") ? 2 : 0;
     }
 
+    /**
+     * A writer that hands the RDB to target as it is produced (diskless replication), with the
+     * replication aux fields replAux ({repl-stream-db, repl-id, repl-offset}).
+     */
+    public static RdbFileWriter toSink(Keyspace ks, RdbSink target, boolean compress, boolean checksum,
+                                       String maxmemoryPolicy, long usedMemAtCut, String[] replAux) {
+        return new RdbFileWriter(ks, null, target, false, compress, checksum, maxmemoryPolicy, usedMemAtCut, replAux);
+    }
+
     // ---------------------------------------------------------------- RdbSink
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        if (target != null) {
+            target.write(b, off, len);
+            return;
+        }
         if (!queued) {
             writeFully(file, ByteBuffer.wrap(b, off, len));
             return;
@@ -97,6 +121,11 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
         w.saveAuxField("redis-bits", "64");
         w.saveAuxField("ctime", Long.toString(snapshot.cutMillis / 1000));
         w.saveAuxField("used-mem", Long.toString(usedMemAtCut));
+        if (replAux != null) {
+            w.saveAuxField("repl-stream-db", replAux[0]);
+            w.saveAuxField("repl-id", replAux[1]);
+            w.saveAuxField("repl-offset", replAux[2]);
+        }
         w.saveAuxField("aof-base", "0");
     }
 

@@ -59,12 +59,20 @@ public final class RdbPersistence {
         final Snapshot snapshot;
         final RdbFileWriter writer;
         final long startSec;
+        /** Told when it ends (a disk-based replica full sync), or null. */
+        BgsaveListener listener;
 
         Bgsave(Snapshot snapshot, RdbFileWriter writer, long startSec) {
             this.snapshot = snapshot;
             this.writer = writer;
             this.startSec = startSec;
         }
+    }
+
+    /** Told on the executor when a BGSAVE ends (replication's disk target, updateSlavesWaitingBgsave). */
+    public interface BgsaveListener {
+        /** ok: dbfilename now holds the snapshot. */
+        void bgsaveDone(boolean ok);
     }
 
     private RdbPersistence(Server server) {
@@ -153,7 +161,8 @@ public final class RdbPersistence {
     private RdbFileWriter newWriter(FileChannel ch, boolean queued) {
         server.keyspace.updateTime();
         return new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
-                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory(),
+                server.replication.rdbPopulateSaveInfo());
     }
 
     /** rename(2) of the temp file onto dbfilename, then fsync of the directory (fsyncFileDir). */
@@ -201,6 +210,14 @@ public final class RdbPersistence {
 
     /** rdbSaveBackground: starts a forkless BGSAVE; false if one runs already. */
     public boolean rdbSaveBackground() {
+        return rdbSaveBackground(null);
+    }
+
+    /**
+     * rdbSaveBackground for a replica full sync with disk target: as BGSAVE, and listener is told
+     * how it ended (also when the file could not even be opened). False if a BGSAVE runs already.
+     */
+    public boolean rdbSaveBackground(BgsaveListener listener) {
         if (bgsave != null) return false;
         dirtyBeforeBgsave = server.dirty;
         lastBgsaveTry = nowSec();
@@ -213,11 +230,13 @@ public final class RdbPersistence {
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
             lastBgsaveTimeSec = 0;
+            if (listener != null) server.execute(() -> listener.bgsaveDone(false));
             return true;
         }
         RdbFileWriter w = newWriter(ch, true);
         Snapshot s = server.keyspace.startSnapshot(w);
         Bgsave b = new Bgsave(s, w, nowSec());
+        b.listener = listener;
         bgsave = b;
         SnapshotDriver driver = new SnapshotDriver(server, s, () -> w.queuedBytes.get() > HIGH_WATER);
         Thread t = new Thread(() -> {
@@ -259,6 +278,7 @@ public final class RdbPersistence {
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
         }
+        if (b.listener != null) b.listener.bgsaveDone(err == null && !cancelled);
     }
 
     /** killRDBChild: cancels a running BGSAVE (FLUSHALL, shutdown); its temp file is removed. */

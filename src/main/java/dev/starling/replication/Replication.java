@@ -24,8 +24,24 @@ public final class Replication {
     /** second_repl_offset: up to where replid2 is valid (+1), or -1. */
     public long secondReplOffset = -1;
 
+    /** The primary side: connected replicas, full syncs, WAIT (set by {@link Primary#install}). */
+    public Primary primary;
+    /** The replication backlog, or null (Redis's server.repl_backlog); see {@link Backlog}. */
+    public Backlog backlog;
+
     public Replication(Server server) {
         this.server = server;
+    }
+
+    /**
+     * Redis's rdbPopulateSaveInfo, for the RDB aux fields: {repl-stream-db, repl-id, repl-offset}
+     * of a primary with a backlog, or null (no replication history worth saving). The stream db
+     * is the one the stream last selected (0 if none since a full sync: the next write SELECTs).
+     */
+    public String[] rdbPopulateSaveInfo() {
+        if (server.roleReplica || backlog == null) return null;
+        int db = server.propagator.stream.selectedDb();
+        return new String[] {Integer.toString(db == -1 ? 0 : db), replid, Long.toString(offset())};
     }
 
     /** master_repl_offset. */
@@ -58,16 +74,18 @@ public final class Replication {
     public void appendInfo(StringBuilder sb) {
         sb.append("# Replication\r\n");
         field(sb, "role", "master");
-        field(sb, "connected_slaves", "0");
+        field(sb, "connected_slaves", Integer.toString(primary == null ? 0 : primary.replicas.size()));
+        if (primary != null) primary.appendInfoReplicas(sb);
         field(sb, "master_failover_state", "no-failover");
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", Long.toString(offset()));
         field(sb, "second_repl_offset", Long.toString(secondReplOffset));
-        field(sb, "repl_backlog_active", "0");
+        Backlog b = backlog;
+        field(sb, "repl_backlog_active", b != null ? "1" : "0");
         field(sb, "repl_backlog_size", Long.toString(server.config.replBacklogSize));
-        field(sb, "repl_backlog_first_byte_offset", "0");
-        field(sb, "repl_backlog_histlen", "0");
+        field(sb, "repl_backlog_first_byte_offset", Long.toString(b != null ? b.firstByteOffset() : 0));
+        field(sb, "repl_backlog_histlen", Long.toString(b != null ? b.histlen() : 0));
     }
 
     private static void field(StringBuilder sb, String name, String value) {

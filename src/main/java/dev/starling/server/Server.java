@@ -97,6 +97,8 @@ public final class Server {
         dev.starling.keyspace.KeyspaceCron.install(this);
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
+        // After MISCONF, before the subscribed context: where Redis checks NOREPLICAS.
+        dev.starling.replication.Primary.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         commands.rebuildIndex();
@@ -690,7 +692,7 @@ public final class Server {
     public void call(Client c, Command cmd) {
         keyspace.updateTime();
         int propFlags = propagator.beforeCall(c);
-        long dirtyBefore = dirty;
+        long dirtyBefore = dirty, offsetBefore = propagator.stream.offset();
         long start = clock.nanos();
         try {
             cmd.handler.execute(c);
@@ -705,6 +707,7 @@ public final class Server {
         stats.numCommands++;
         for (int i = 0, n = callListeners.size(); i < n; i++) callListeners.get(i).afterCall(c, cmd, micros);
         propagator.afterCall(c, cmd, dirty > dirtyBefore, propFlags);
+        if (propagator.stream.offset() != offsetBefore) c.woff = propagator.stream.offset(); // WAIT waits for this
     }
 
     // ---------------------------------------------------------------- cron
