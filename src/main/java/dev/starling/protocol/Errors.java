@@ -135,6 +135,7 @@ public final class Errors {
     public static final String NOREPLICAS = "-NOREPLICAS Not enough good replicas to write.";
     public static final String NOMASTERLINK_SYNC = "-NOMASTERLINK Can't SYNC while not connected with my master";
     public static final String SYNC_PENDING_OUTPUT = "SYNC and PSYNC are invalid with pending output";
+    public static final String PSYNC_FAILOVER_MASTER = "PSYNC FAILOVER can't be sent to a master.";
     public static final String PSYNC_FAILOVER_REPLID = "PSYNC FAILOVER replid must match my replid.";
     public static final String BGSAVE_FAILED_REPLICATION = "BGSAVE failed, replication can't continue";
     public static final String WAIT_ON_REPLICA = "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "

@@ -24,9 +24,10 @@ import java.util.ArrayList;
  * byte the replica wants) can be served if firstByteOffset ≤ o ≤ end + 1.
  *
  * <h2>Blocks, exactly as 7.0 accounts them</h2>
- * Bytes are copied into blocks of PROTO_REPLY_CHUNK_BYTES (16 KB) or the chunk's size if larger,
- * each as big as jemalloc's size class makes Redis's (so a block holds 20440 bytes): a chunk fills
- * the tail block and spills into a new one. The oldest block is dropped only while the rest still
+ * Bytes are copied into blocks as Redis 7.0.15 feeds them, piece by piece of each command: a piece
+ * fills the tail block and spills into new blocks of at least PROTO_REPLY_CHUNK_BYTES (16 KB) and at
+ * most repl-backlog-size / 16, each as big as jemalloc's size class makes Redis's (a 16 KB block
+ * holds 20440 bytes). The oldest block is dropped only while the rest still
  * hold more than repl-backlog-size, and never while a reader needs it. So repl_backlog_histlen and
  * repl_backlog_first_byte_offset in INFO equal a Redis primary's for the same stream. (Chunks are
  * copied, not retained: the stream's chunk is one event-loop batch, often a few dozen bytes in a
@@ -136,7 +137,20 @@ public final class Backlog implements StreamConsumer {
     public void append(ByteBuf data, int targets, int selectedDb, long endOffset) {
         if ((targets & Propagator.PROPAGATE_REPL) == 0) return; // not replica bytes (the offset did not move)
         int len = data.readableBytes();
-        int idx = data.readerIndex();
+        if (len <= PROTO_REPLY_CHUNK_BYTES) feed(data, data.readerIndex(), len);
+        else feedPieces(data, data.readerIndex(), len);
+        histlen += len;
+        end = endOffset;
+        trim();
+        if (listener != null) listener.backlogGrew();
+    }
+
+    /**
+     * Redis's feedReplicationBuffer for one piece: fills the tail block, then starts blocks for the
+     * rest, each at least 16 KB and at most repl-backlog-size / 16 (so no block is too big to trim
+     * while a little of it is still needed).
+     */
+    private void feed(ByteBuf data, int idx, int len) {
         Block tail = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
         if (tail != null && tail.buf.writerIndex() < tail.size) {
             int copy = Math.min(len, tail.size - tail.buf.writerIndex());
@@ -144,16 +158,53 @@ public final class Backlog implements StreamConsumer {
             idx += copy;
             len -= copy;
         }
-        if (len > 0) {
-            int size = usableSize(Math.max(len, PROTO_REPLY_CHUNK_BYTES) + BLOCK_HEADER) - BLOCK_HEADER;
-            Block b = new Block(alloc.directBuffer(size, size), end + (data.readableBytes() - len), size);
-            b.buf.writeBytes(data, idx, len);
+        long limit = Math.max(Math.max(MIN_SIZE, configuredSize.getAsLong()) / 16, PROTO_REPLY_CHUNK_BYTES);
+        while (len > 0) {
+            int size = usableSize((int) Math.min(Math.max(len, PROTO_REPLY_CHUNK_BYTES), limit) + BLOCK_HEADER) - BLOCK_HEADER;
+            int copy = Math.min(size, len);
+            Block b = new Block(alloc.directBuffer(size, size), tail == null ? end : tail.end(), size);
+            b.buf.writeBytes(data, idx, copy);
             blocks.add(b);
+            tail = b;
+            idx += copy;
+            len -= copy;
         }
-        histlen += data.readableBytes();
-        end = endOffset;
-        trim();
-        if (listener != null) listener.backlogGrew();
+    }
+
+    /**
+     * A chunk over 16 KB is fed as Redis feeds a command: the multibulk header, then per argument
+     * its $len line, its bytes and CRLF, so that an argument over 16 KB gets a block of its own
+     * size exactly where Redis allocates one. Unparsable bytes (never expected) go in one piece.
+     */
+    private void feedPieces(ByteBuf data, int idx, int len) {
+        int limit = idx + len;
+        while (idx < limit) {
+            int line = data.indexOf(idx, limit, (byte) '\n');
+            if (data.getByte(idx) != '*' || line < 0) break;
+            long n = parseLong(data, idx + 1, line - 1);
+            feed(data, idx, line + 1 - idx);
+            idx = line + 1;
+            for (long j = 0; j < n && idx < limit; j++) {
+                line = data.indexOf(idx, limit, (byte) '\n');
+                if (data.getByte(idx) != '$' || line < 0) {
+                    feed(data, idx, limit - idx);
+                    return;
+                }
+                long blen = parseLong(data, idx + 1, line - 1);
+                feed(data, idx, line + 1 - idx);
+                idx = line + 1;
+                feed(data, idx, (int) blen);
+                feed(data, idx + (int) blen, 2);
+                idx += (int) blen + 2;
+            }
+        }
+        if (idx < limit) feed(data, idx, limit - idx);
+    }
+
+    private static long parseLong(ByteBuf b, int from, int to) {
+        long v = 0;
+        for (int i = from; i < to; i++) v = v * 10 + (b.getByte(i) - '0');
+        return v;
     }
 
     /**

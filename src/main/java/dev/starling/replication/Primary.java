@@ -82,6 +82,10 @@ public final class Primary {
         this.server = server;
         this.repl = server.replication;
         this.noReplicasSince = server.clock.millis() / 1000;
+        // Redis's first replicationCron runs as the server starts, before any replica: its PING
+        // turn (loop 0) passes with nobody to ping, so the next one is a full period later.
+        this.lastReplCronMillis = server.clock.millis();
+        this.replCronLoops = 1;
     }
 
     /** Creates the primary side and hooks it into the server: commands, the NOREPLICAS filter, cron, INFO. */
@@ -170,6 +174,10 @@ public final class Primary {
         if (c.has(Client.REPLICA)) return; // already a replica: ignored, no reply
         boolean psync = c.argv[0].length == 5;
         if (psync && c.argc > 3 && eq(c.argv[3], "failover")) {
+            if (!server.roleReplica) {
+                c.addReplyError(Errors.PSYNC_FAILOVER_MASTER);
+                return;
+            }
             if (!eq(c.argv[1], repl.replid)) {
                 c.addReplyError(Errors.PSYNC_FAILOVER_REPLID);
                 return;
