@@ -120,8 +120,9 @@ final class FullSync implements SnapshotConsumer, RdbSink {
         server.keyspace.updateTime();
         rdb = RdbFileWriter.toSink(server.keyspace, this, server.config.rdbcompression, server.config.rdbchecksum,
                 server.config.maxmemoryPolicy, server.usedMemory(), aux);
-        snapshot = server.keyspace.startSnapshot(this);
+        // Logged first: an empty keyspace is sent whole inside startSnapshot.
         server.log.notice("Background RDB transfer started by pid " + ProcessHandle.current().pid());
+        snapshot = server.keyspace.startSnapshot(this);
         if (snapshot.state() == Snapshot.RUNNING) {
             driver = new SnapshotDriver(server, snapshot, this::backedUp);
             driver.start();
