@@ -157,6 +157,14 @@ public final class Primary {
         if (wrote) ch.flush();
     }
 
+    /** CLIENT LIST omem of a replica: what its reader has not sent plus what its socket holds. */
+    public long replicaOutputBytes(Client c) {
+        ReplicaLink r = links.get(c);
+        long n = c.outputBytes();
+        if (r != null && r.reader != null && repl.backlog != null) n += repl.backlog.behind(r.reader);
+        return n;
+    }
+
     /**
      * client-output-buffer-limit replica: r's buffer is how far its reader is behind plus what its
      * socket holds (Redis counts the shared blocks a replica references the same way).

@@ -159,7 +159,10 @@ class PrimaryBehaviourTest {
                 }
                 await().atMost(SYNC).until(() -> Files.readString(log).contains(
                         "scheduled to be closed ASAP for overcoming of output buffer limits."));
-                assertThat(Files.readString(log)).containsPattern("Client id=\\d+ addr=127\\.0\\.0\\.1:\\d+ .*flags=S .* scheduled to be closed ASAP");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("Client id=\\d+ addr=127\\.0\\.0\\.1:\\d+ .*flags=S .* omem=(\\d+) .* scheduled to be closed ASAP")
+                        .matcher(Files.readString(log));
+                assertThat(m.find()).isTrue();
+                assertThat(Long.parseLong(m.group(1))).isGreaterThanOrEqualTo(2L << 20); // omem: how far it is behind
                 await().atMost(SYNC).until(() -> "0".equals(info(j, "connected_slaves")));
             } finally {
                 signal("CONT", r.pid());
@@ -226,6 +229,25 @@ class PrimaryBehaviourTest {
                     .getBytes(StandardCharsets.ISO_8859_1));
             assertThat(c.readReplyString()).isEqualTo("+PONG\r\n");
             assertThat(c.readReplyString()).isEqualTo("-ERR SYNC and PSYNC are invalid with pending output\r\n");
+        }
+    }
+
+    /** PSYNC with another history's id: a full resync (+FULLRESYNC), counted in sync_partial_err, with Redis's log line. */
+    @Test
+    void psync_unknownReplid_fullResyncCountedAsPartialError() throws Exception {
+        Path log = dir.resolve("starling.log");
+        try (ServerFixture s = ServerFixture.start("--repl-diskless-sync-delay", "0", "--logfile", log.toString(), "--loglevel", "notice");
+             Jedis j = s.jedis(); RespClient c = s.raw()) {
+            assertThat(c.callString("REPLCONF", "listening-port", "4242")).isEqualTo("+OK\r\n");
+            assertThat(c.callString("REPLCONF", "capa", "eof", "capa", "psync2")).isEqualTo("+OK\r\n");
+            String reply = c.callString("PSYNC", "0123456789012345678901234567890123456789", "100");
+            assertThat(reply).matches("\\+FULLRESYNC [0-9a-f]{40} 0\r\n");
+            assertThat(stat(j, "sync_partial_err")).isEqualTo(1);
+            assertThat(stat(j, "sync_full")).isEqualTo(1);
+            assertThat(Files.readString(log)).contains("Replica 127.0.0.1:4242 asks for synchronization")
+                    .containsPattern("Partial resynchronization not accepted: Replication ID mismatch \\(Replica asked for "
+                            + "'0123456789012345678901234567890123456789', my replication IDs are '[0-9a-f]{40}' and "
+                            + "'0000000000000000000000000000000000000000'\\)");
         }
     }
 }

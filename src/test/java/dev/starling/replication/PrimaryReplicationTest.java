@@ -318,4 +318,30 @@ class PrimaryReplicationTest {
             }
         }
     }
+
+    /**
+     * After a new history starts (what a promotion does: shiftReplicationId), a replica of the old
+     * one continues with PSYNC old-id: replid2 is accepted up to second_repl_offset, +CONTINUE
+     * names the new id, and the replica adopts it.
+     */
+    @Test
+    void psyncWithReplid2_afterShift_continuesWithNewId() {
+        try (ServerFixture s = starling(); Jedis j = s.jedis()) {
+            populate(j);
+            try (RedisReference r = replicaOf(s); Jedis q = new Jedis("127.0.0.1", r.port(), 20_000)) {
+                awaitInSync(s, r);
+                String old = info(j, "master_replid");
+                s.onExecutor(() -> s.server.replication.shiftReplicationId());
+                assertThat(info(j, "master_replid2")).isEqualTo(old);
+                assertThat(info(j, "second_repl_offset")).isEqualTo(Long.toString(Long.parseLong(info(j, "master_repl_offset")) + 1));
+                q.clientKill(redis.clients.jedis.params.ClientKillParams.clientKillParams()
+                        .type(redis.clients.jedis.args.ClientType.MASTER));
+                await().atMost(SYNC).until(() -> stat(j, "sync_partial_ok") == 1);
+                writeLoad(j, 300, 4);
+                awaitInSync(s, r);
+                assertThat(info(q, "master_replid")).isEqualTo(info(j, "master_replid"));
+                assertThat(stat(j, "sync_full")).isEqualTo(1);
+            }
+        }
+    }
 }
