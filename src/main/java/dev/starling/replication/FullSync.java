@@ -175,15 +175,15 @@ final class FullSync implements SnapshotConsumer, RdbSink {
     @Override
     public void end() {
         rdb.end();
-        pendingMarks = 0;
-        for (ReplicaLink r : new ArrayList<>(targets)) {
-            Channel ch = r.client.channel;
-            if (!ch.isActive()) continue;
-            pendingMarks++;
+        ArrayList<Channel> up = new ArrayList<>();
+        for (ReplicaLink r : targets) if (r.client.channel.isActive()) up.add(r.client.channel);
+        // One count per mark plus one for this loop: a write that completes at once must not end the transfer early.
+        pendingMarks = up.size() + 1;
+        for (Channel ch : up) {
             primary.statNetReplOutputBytes += mark.length;
             ch.writeAndFlush(ch.alloc().buffer(mark.length).writeBytes(mark)).addListener(f -> markSent());
         }
-        if (pendingMarks == 0) markSent();
+        markSent();
     }
 
     /**
@@ -191,7 +191,7 @@ final class FullSync implements SnapshotConsumer, RdbSink {
      * updateSlavesWaitingBgsave for sockets.
      */
     private void markSent() {
-        if (--pendingMarks > 0 || finished) return;
+        if (--pendingMarks > 0 || finished) return; // the last mark to go out ends the transfer
         finish();
         int up = 0;
         for (ReplicaLink r : targets) if (r.client.channel.isActive()) up++;

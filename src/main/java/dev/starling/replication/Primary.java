@@ -113,8 +113,11 @@ public final class Primary {
 
     // ---------------------------------------------------------------- backlog
 
-    /** Redis's createReplicationBacklog: from here on the stream's offset moves. */
-    private void createReplicationBacklog() {
+    /**
+     * Redis's createReplicationBacklog: from here on the stream's offset moves. Public for the
+     * replica side, which keeps a backlog too (for its own replicas and for PSYNC after a promotion).
+     */
+    public void createReplicationBacklog() {
         Backlog b = new Backlog(ByteBufAllocator.DEFAULT, repl.offset(), () -> server.config.replBacklogSize);
         b.listener = this::backlogGrew;
         repl.backlog = b;
@@ -122,7 +125,7 @@ public final class Primary {
     }
 
     /** Redis's freeReplicationBacklog (no replica holds a reader). */
-    private void freeReplicationBacklog() {
+    public void freeReplicationBacklog() {
         Backlog b = repl.backlog;
         if (b == null) return;
         server.propagator.stream.removeConsumer(b);
