@@ -344,4 +344,25 @@ class PrimaryReplicationTest {
             }
         }
     }
+
+    /**
+     * Disk target: a replica arriving while the replication BGSAVE of another runs attaches to it
+     * (Redis's CASE 1: same capabilities), so one file serves both, and both end up equal.
+     */
+    @Test
+    void diskSync_secondReplicaDuringBgsave_attachesToIt() {
+        try (ServerFixture s = starling("--repl-diskless-sync", "no"); Jedis j = s.jedis()) {
+            j.sendCommand(Debug.DEBUG, "populate", "300000", "key", "100");
+            try (RedisReference r1 = replicaOf(s)) {
+                await().atMost(SYNC).until(() -> log().contains("Starting BGSAVE for SYNC with target: disk"));
+                try (RedisReference r2 = replicaOf(s)) {
+                    awaitInSync(s, r1, false);
+                    awaitInSync(s, r2, false);
+                    assertThat(log()).contains("Waiting for end of BGSAVE for SYNC");
+                    assertThat(log().split("Starting BGSAVE for SYNC with target: disk", -1)).hasSize(2);
+                    assertThat(stat(j, "sync_full")).isEqualTo(2);
+                }
+            }
+        }
+    }
 }
