@@ -571,6 +571,11 @@ public final class Primary {
         Blocking.State st = server.blocking.blockForKeys(c, c.argv, 0, 0, timeout, WAIT_HANDLER);
         st.count = numreplicas;
         st.extra = new long[] {c.woff};
+        // Drop clients that timed out, were unblocked or left since (they are only pruned here and on ACKs).
+        for (int i = waitingAcks.size() - 1; i >= 0; i--) {
+            Blocking.State w = waitingAcks.get(i).bstate;
+            if (w == null || w.handler != WAIT_HANDLER) waitingAcks.remove(i);
+        }
         if (!waitingAcks.contains(c)) waitingAcks.add(c);
         replicationRequestAckFromSlaves();
     }
