@@ -186,5 +186,5 @@ public final class Errors {
     /** Redis's shared.loadingerr: commands without the "loading" flag while a dataset loads. */
     public static final String LOADING = "-LOADING Redis is loading the dataset in memory";
     public static final String DEBUG_RELOAD_OPTIONS = "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
-    public static final String DEBUG_RELOAD_FAILED = "Error trying to load the RDB dump, check server logs.";
+    public static final String DEBUG_RELOAD_FAILED = "Error trying to load the RDB dump";
 }
