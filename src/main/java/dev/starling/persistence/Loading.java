@@ -72,6 +72,7 @@ public final class Loading {
         Command exec = server.commands.find("exec");
         server.commandFilters.add((c, cmd) -> denyLoading(c, cmd, exec));
         server.shutdownHooks.add(this::cancel);
+        server.infoFields.put("loading", () -> active ? 1 : 0);
     }
 
     /** True while a dataset is being loaded (INFO loading:1; commands without the loading flag get -LOADING). */

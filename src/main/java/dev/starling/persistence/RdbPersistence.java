@@ -88,7 +88,6 @@ public final class RdbPersistence {
         server.infoFields.put("current_save_keys_processed", () -> p.bgsave != null ? p.bgsave.snapshot.keysProcessed() : 0);
         server.infoFields.put("current_save_keys_total", () -> p.bgsave != null ? p.bgsave.snapshot.keysTotal() : 0);
         server.infoFields.put("rdb_last_load_keys_loaded", () -> server.loading.inProgress() ? server.loading.keysLoaded() : p.lastLoadKeysLoaded);
-        server.infoFields.put("loading", () -> server.loading.inProgress() ? 1 : 0);
         server.infoFields.put("rdb_last_load_keys_expired", () -> p.lastLoadKeysExpired);
         return p;
     }

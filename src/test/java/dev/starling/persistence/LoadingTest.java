@@ -108,7 +108,7 @@ class LoadingTest {
     static final String[][] DURING_LOADING = {
         {"PING"}, {"GET", "key:1"}, {"DBSIZE"}, {"SET", "a", "b"}, {"CONFIG", "GET", "key-load-delay"}, {"ECHO", "hi"},
         {"SELECT", "1"}, {"FLUSHALL"}, {"BGSAVE"}, {"SAVE"}, {"KEYS", "*"}, {"SCAN", "0"}, {"CLIENT", "SETNAME", "x"},
-        {"CLIENT", "GETNAME"}, {"MEMORY", "USAGE", "key:1"}, {"SLOWLOG", "LEN"}, {"PUBLISH", "c", "m"},
+        {"CLIENT", "GETNAME"}, {"MEMORY", "USAGE", "key:1"}, {"TYPE", "key:1"}, {"PUBLISH", "c", "m"},
         {"MULTI"}, {"GET", "key:1"}, {"EXEC"}, {"MULTI"}, {"ECHO", "x"}, {"EXEC"}, {"PING"}, {"GET", "x"},
     };
 

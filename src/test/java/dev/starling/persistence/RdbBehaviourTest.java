@@ -125,6 +125,11 @@ class RdbBehaviourTest {
 
     // ---------------------------------------------------------------- MISCONF
 
+    static void awaitNoBgsave(Pair p) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> "0".equals(info(p.s, "rdb_bgsave_in_progress"))
+                && "0".equals(info(p.r, "rdb_bgsave_in_progress")));
+    }
+
     static boolean run(String... cmd) throws Exception {
         Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         pr.getInputStream().readAllBytes();
@@ -142,8 +147,7 @@ class RdbBehaviourTest {
                 try {
                     p.same("SET", "small", "1");
                     p.same("BGSAVE");
-                    await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(info(p.s, "rdb_bgsave_in_progress"))
-                            && "0".equals(info(p.r, "rdb_bgsave_in_progress")));
+                    awaitNoBgsave(p);
                     assertThat(info(p.s, "rdb_last_bgsave_status")).isEqualTo("ok");
                     // A transaction that queued a write while saving still worked.
                     for (RespClient c : new RespClient[] {sa, ra}) {
@@ -152,8 +156,7 @@ class RdbBehaviourTest {
                     }
                     p.both("DEBUG", "POPULATE", "100000", "key", "100"); // ~10 MB: no longer fits
                     p.same("BGSAVE");
-                    await().atMost(Duration.ofSeconds(60)).until(() -> "0".equals(info(p.s, "rdb_bgsave_in_progress"))
-                            && "0".equals(info(p.r, "rdb_bgsave_in_progress")));
+                    awaitNoBgsave(p);
                     assertThat(info(p.s, "rdb_last_bgsave_status")).isEqualTo("err").isEqualTo(info(p.r, "rdb_last_bgsave_status"));
                     String exec = ra.callString("EXEC");
                     assertThat(exec).startsWith("-EXECABORT Transaction discarded because of: MISCONF");
@@ -177,8 +180,7 @@ class RdbBehaviourTest {
                     // Room again: the next BGSAVE succeeds and writes are accepted.
                     assertThat(run("mount", "-o", "remount,size=64m", mnt.toString())).isTrue();
                     p.same("BGSAVE");
-                    await().atMost(Duration.ofSeconds(60)).until(() -> "0".equals(info(p.s, "rdb_bgsave_in_progress"))
-                            && "0".equals(info(p.r, "rdb_bgsave_in_progress")));
+                    awaitNoBgsave(p);
                     assertThat(info(p.s, "rdb_last_bgsave_status")).isEqualTo("ok").isEqualTo(info(p.r, "rdb_last_bgsave_status"));
                     p.same("SET", "a", "b");
                     p.same("PING");
