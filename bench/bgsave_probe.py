@@ -8,7 +8,7 @@ then printing one line of key=value pairs.
   memory --pid PID   samples every --interval s the proportional set size (Pss, from
                      /proc/<pid>/smaps_rollup) of PID plus its children (redis-server's BGSAVE
                      child shares pages with its parent: Pss counts each shared page once across
-                     them) and reports peak_kb, last_kb, samples.
+                     them) and reports first_kb, peak_kb, last_kb, samples.
 """
 import argparse
 import os
@@ -78,15 +78,16 @@ def children(pid):
 
 
 def memory():
-    peak = last = samples = 0
+    first = peak = last = samples = 0
     while True:
         last = pss_kb(a.pid) + sum(pss_kb(c) for c in children(a.pid))
+        first = first or last
         peak = max(peak, last)
         samples += 1
         if stopped():
             break
         time.sleep(a.interval)
-    print("peak_kb=%d last_kb=%d samples=%d" % (peak, last, samples))
+    print("first_kb=%d peak_kb=%d last_kb=%d samples=%d" % (first, peak, last, samples))
 
 
 latency() if a.mode == "latency" else memory()
