@@ -46,6 +46,11 @@ public final class RdbFileLoader {
         this.server = server;
     }
 
+    /** The repl-stream-db AUX field of the last file loaded, or -1 (a replica selects it for its master's stream). */
+    public long replStreamDb() {
+        return replStreamDb;
+    }
+
     /**
      * Loads file into the server's databases (replacing them on success). Returns false if the
      * file does not exist; throws LoadError if it cannot be read completely.
@@ -169,8 +174,9 @@ public final class RdbFileLoader {
                         expireAt = lfuFreq = lruIdle = -1;
                         continue;
                     }
-                    if (expireAt != -1 && expireAt < now) {
-                        // A primary drops keys that expired while the file sat on disk.
+                    if (expireAt != -1 && expireAt < now && !server.roleReplica) {
+                        // A primary drops keys that expired while the file sat on disk; a replica keeps
+                        // them for its master's DEL (Redis's iAmMaster check).
                         keysExpired++;
                     } else {
                         if (db.dict.get(key) != null) {

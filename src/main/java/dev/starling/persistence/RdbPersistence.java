@@ -333,6 +333,7 @@ public final class RdbPersistence {
     /** writeCommandsDeniedByDiskError: MISCONF for writes and PING after a failed background save. */
     String checkDiskError(Client c, Command cmd) {
         if (lastBgsaveOk || !server.config.stopWritesOnBgsaveError || server.config.savePoints.length == 0) return null;
+        if (c.has(Client.MASTER)) return null; // a replica obeys its master (Redis's mustObeyClient)
         if (cmd.has(Command.WRITE) || cmd.fullName.equals("ping")) return Errors.MISCONF;
         return null;
     }

