@@ -210,4 +210,101 @@ class ReplicaSyncTest {
             assertSameKeyspace(redis.port(), star.port());
         }
     }
+
+    static long stat(Jedis j, String section, String field) {
+        return Long.parseLong(info(j, section).get(field));
+    }
+
+    @Test
+    void linkDroppedByMaster_writesDuringGap_partialResync() {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis();
+             RespClient raw = redis.raw()) {
+            populate(m);
+            s.replicaof("127.0.0.1", redis.port());
+            awaitCaughtUp(m, s);
+            long full = stat(m, "stats", "sync_full"), partial = stat(m, "stats", "sync_partial_ok");
+            // The kill and the writes run in one EXEC, so the writes happen while the link is down.
+            raw.callString("MULTI");
+            raw.callString("CLIENT", "KILL", "TYPE", "replica");
+            for (int i = 0; i < 50; i++) raw.callString("SET", "gap" + i, "v" + i);
+            raw.callString("HSET", "gaphash", "f", "v");
+            assertThat(raw.callString("EXEC")).startsWith("*52\r\n:1\r\n");
+            await().atMost(Duration.ofSeconds(20)).until(() -> stat(m, "stats", "sync_partial_ok") == partial + 1);
+            writeLoad(m, 100);
+            awaitCaughtUp(m, s);
+            assertThat(stat(m, "stats", "sync_full")).isEqualTo(full);
+            assertSameKeyspace(redis.port(), star.port());
+            assertThat(log(star)).contains("Connection with master lost.", "Caching the disconnected master state.",
+                    "Successful partial resynchronization with master.",
+                    "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+        }
+    }
+
+    @Test
+    void clientKillTypeMaster_onReplica_partialResync() {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            m.set("a", "1");
+            s.replicaof("127.0.0.1", redis.port());
+            awaitCaughtUp(m, s);
+            assertThat(s.clientList()).containsPattern("addr=127.0.0.1:" + redis.port() + " .* flags=M ");
+            long partial = stat(m, "stats", "sync_partial_ok");
+            try (RespClient r = star.raw()) {
+                assertThat(r.callString("CLIENT", "KILL", "TYPE", "master")).isEqualTo(":1\r\n");
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> stat(m, "stats", "sync_partial_ok") == partial + 1);
+            m.set("b", "2");
+            awaitCaughtUp(m, s);
+            assertThat(s.get("b")).isEqualTo("2");
+            assertThat(stat(m, "stats", "sync_full")).isEqualTo(1);
+        }
+    }
+
+    /** What the replica relays to its own replicas is its master's stream, byte for byte, at the same offsets. */
+    @Test
+    void appliedStream_isRelayedVerbatim_offsetsEqualMaster() throws Exception {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            populate(m);
+            s.replicaof("127.0.0.1", redis.port());
+            awaitCaughtUp(m, s);
+            try (dev.starling.support.ReplicaStreamReader reader = new dev.starling.support.ReplicaStreamReader(redis.port())) {
+                java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+                long[] startS = new long[1];
+                StreamConsumer capture = new StreamConsumer() {
+                    @Override
+                    public int targets() {
+                        return Propagator.PROPAGATE_REPL;
+                    }
+
+                    @Override
+                    public synchronized void append(io.netty.buffer.ByteBuf data, int targets, int selectedDb, long endOffset) {
+                        if ((targets & Propagator.PROPAGATE_REPL) == 0) return;
+                        byte[] b = new byte[data.readableBytes()];
+                        data.getBytes(data.readerIndex(), b);
+                        captured.writeBytes(b);
+                    }
+                };
+                star.onExecutor(() -> {
+                    star.server.propagator.stream.addConsumer(capture);
+                    startS[0] = star.server.propagator.stream.offset();
+                });
+                writeLoad(m, 200);
+                awaitCaughtUp(m, s);
+                long end = stat(m, "replication", "master_repl_offset");
+                assertThat(stat(s, "replication", "master_repl_offset")).isEqualTo(end);
+                byte[] theirs = reader.readUntil(end);
+                byte[] ours;
+                synchronized (capture) {
+                    ours = captured.toByteArray();
+                }
+                long common = end - Math.max(startS[0], reader.startOffset);
+                assertThat(common).isGreaterThan(1000);
+                assertThat(new String(java.util.Arrays.copyOfRange(ours, (int) (ours.length - common), ours.length), java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .isEqualTo(new String(java.util.Arrays.copyOfRange(theirs, (int) (theirs.length - common), theirs.length), java.nio.charset.StandardCharsets.ISO_8859_1));
+                star.onExecutor(() -> star.server.propagator.stream.removeConsumer(capture));
+            }
+        }
+    }
 }
