@@ -262,8 +262,12 @@ public final class ReplicaLink {
                 c.addReplyError(Errors.REPLICAOF_FROM_REPLICA);
                 return;
             }
-            if (!c.getLongLong(c.argv[2], null)) return;
+            if (!c.getLongLong(c.argv[2], Errors.INVALID_MASTER_PORT)) return;
             long port = c.llval;
+            if (port < 0 || port > 65535) {
+                c.addReplyError(Errors.INVALID_MASTER_PORT);
+                return;
+            }
             String host = new String(c.argv[1], StandardCharsets.UTF_8);
             if (masterHost != null && masterHost.equalsIgnoreCase(host) && masterPort == port) {
                 server.log.notice("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");

@@ -1,0 +1,162 @@
+package dev.starling.replication;
+
+import dev.starling.support.RedisReference;
+import dev.starling.support.RespClient;
+import dev.starling.support.ServerFixture;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.starling.replication.ReplicaSyncTest.awaitCaughtUp;
+import static dev.starling.replication.ReplicaSyncTest.info;
+import static dev.starling.replication.ReplicaSyncTest.startRedis;
+import static dev.starling.replication.ReplicaSyncTest.startStarling;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Starling replica and a real Redis 7.0 replica of the same real primary, in the same situation,
+ * answer the same: INFO replication's fields and order, ROLE, -READONLY, -MASTERDOWN, expiry,
+ * REPLICAOF NO ONE.
+ */
+class ReplicaBehaviourTest {
+    /** Fields whose values are the backlog's (the primary side's) or time-dependent. */
+    static final List<String> VALUE_EXEMPT = List.of("repl_backlog_active", "repl_backlog_first_byte_offset",
+            "repl_backlog_histlen", "master_last_io_seconds_ago", "master_link_down_since_seconds");
+
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void assertSameInfoReplication(Jedis ours, Jedis theirs, String... alsoExempt) {
+        Map<String, String> a = info(ours, "replication"), b = info(theirs, "replication");
+        assertThat(new ArrayList<>(a.keySet())).isEqualTo(new ArrayList<>(b.keySet()));
+        for (String k : b.keySet()) {
+            if (!VALUE_EXEMPT.contains(k) && !List.of(alsoExempt).contains(k)) assertThat(a.get(k)).as(k).isEqualTo(b.get(k));
+        }
+    }
+
+    @Test
+    void connected_infoAndRoleAsRedisReplica() {
+        try (RedisReference primary = startRedis(); RedisReference rr = startRedis("--replicaof", "127.0.0.1", "0");
+             ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", primary.port()); Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis();
+             RespClient ro = star.raw(); RespClient rt = rr.raw()) {
+            m.set("k", "v");
+            assertThat(rt.callString("REPLICAOF", "127.0.0.1", Integer.toString(primary.port())))
+                    .isEqualTo(ro.callString("REPLICAOF", "127.0.0.1", Integer.toString(primary.port())));
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            m.incr("n");
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            assertSameInfoReplication(ours, theirs);
+            assertThat(ro.callString("ROLE")).isEqualTo(rt.callString("ROLE"));
+            assertThat(ro.callString("REPLICAOF", "127.0.0.1", Integer.toString(primary.port())))
+                    .isEqualTo(rt.callString("REPLICAOF", "127.0.0.1", Integer.toString(primary.port())))
+                    .isEqualTo("+OK Already connected to specified master\r\n");
+            assertThat(ro.callString("REPLICAOF", "127.0.0.1", "notaport")).isEqualTo(rt.callString("REPLICAOF", "127.0.0.1", "notaport"));
+            assertThat(ro.callString("SLAVEOF", "a")).isEqualTo(rt.callString("SLAVEOF", "a"));
+            assertThat(ro.callString("HELLO", "3")).contains("role\r\n$7\r\nreplica");
+            // Writes are refused, in and out of transactions; reads work.
+            for (String[] cmd : new String[][] {{"SET", "x", "1"}, {"GET", "k"}, {"MULTI"}, {"SET", "x", "1"}, {"GET", "k"},
+                    {"EXEC"}, {"CONFIG", "SET", "replica-read-only", "no"}, {"SET", "x", "1"}, {"GET", "x"},
+                    {"CONFIG", "SET", "replica-read-only", "yes"}, {"DEL", "x"}}) {
+                assertThat(ro.callString(cmd)).as(String.join(" ", cmd)).isEqualTo(rt.callString(cmd));
+            }
+            assertThat(ours.clientList()).contains("flags=M").contains("cmd=");
+        }
+    }
+
+    @Test
+    void linkDown_infoRoleAndMasterdownAsRedisReplica() throws IOException {
+        int dead = closedPort();
+        try (RedisReference rr = startRedis(); ServerFixture star = startStarling();
+             Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis();
+             RespClient ro = star.raw(); RespClient rt = rr.raw()) {
+            for (RespClient c : new RespClient[] {ro, rt}) {
+                c.callString("SET", "k", "v");
+                assertThat(c.callString("REPLICAOF", "127.0.0.1", Integer.toString(dead))).isEqualTo("+OK\r\n");
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(ro.callString("ROLE")).isEqualTo(rt.callString("ROLE"));
+                assertSameInfoReplication(ours, theirs, "master_replid");
+            });
+            assertThat(info(ours, "replication").get("master_link_status")).isEqualTo("down");
+            // Stale data is served by default, refused with replica-serve-stale-data no.
+            for (String[] cmd : new String[][] {{"GET", "k"}, {"CONFIG", "SET", "replica-serve-stale-data", "no"}, {"GET", "k"},
+                    {"PING"}, {"SET", "k", "1"}, {"DBSIZE"}, {"MULTI"}, {"GET", "k"}, {"EXEC"}, {"ECHO", "a"},
+                    {"CONFIG", "GET", "replica-serve-stale-data"}, {"REPLICAOF", "127.0.0.1", Integer.toString(dead)},
+                    {"CONFIG", "SET", "replica-serve-stale-data", "yes"}, {"GET", "k"}}) {
+                assertThat(ro.callString(cmd)).as(String.join(" ", cmd)).isEqualTo(rt.callString(cmd));
+            }
+            assertThat(rt.callString("GET", "k")).isEqualTo("$1\r\nv\r\n");
+            // REPLICAOF NO ONE: back to a master, the writes work again.
+            assertThat(ro.callString("REPLICAOF", "NO", "ONE")).isEqualTo(rt.callString("REPLICAOF", "NO", "ONE"));
+            assertThat(ro.callString("SET", "k", "2")).isEqualTo("+OK\r\n");
+            assertThat(ro.callString("ROLE")).startsWith("*3\r\n$6\r\nmaster\r\n");
+        }
+    }
+
+    @Test
+    void replicaofNoOne_shiftsIdsAsRedis() {
+        try (RedisReference primary = startRedis(); RedisReference rr = startRedis();
+             ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", primary.port()); Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis()) {
+            ours.replicaof("127.0.0.1", primary.port());
+            theirs.replicaof("127.0.0.1", primary.port());
+            for (int i = 0; i < 20; i++) m.set("k" + i, "v");
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            String replid = info(m, "replication").get("master_replid");
+            assertThat(info(ours, "replication").get("master_replid")).isEqualTo(replid);
+            ours.replicaofNoOne();
+            theirs.replicaofNoOne();
+            Map<String, String> a = info(ours, "replication"), b = info(theirs, "replication");
+            assertThat(a.get("role")).isEqualTo("master");
+            assertThat(a.get("master_replid2")).isEqualTo(replid).isEqualTo(b.get("master_replid2"));
+            assertThat(a.get("second_repl_offset")).isEqualTo(b.get("second_repl_offset"));
+            assertThat(a.get("master_repl_offset")).isEqualTo(b.get("master_repl_offset"));
+            assertThat(a.get("master_replid")).isNotEqualTo(replid).hasSize(40);
+            assertThat(ours.set("after", "promotion")).isEqualTo("OK");
+            assertThat(ours.get("k3")).isEqualTo("v");
+            assertThat(ReplicaSyncTest.log(star)).contains("Setting secondary replication ID to " + replid, "MASTER MODE enabled (user request from 'id=");
+        }
+    }
+
+    /** Replicas do not expire keys: a read of a logically expired key is nil, the key goes with the master's DEL. */
+    @Test
+    void expiredKeys_readAsNil_deletedOnlyByMaster() {
+        try (RedisReference primary = startRedis(); RedisReference rr = startRedis();
+             ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", primary.port()); Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis()) {
+            ours.replicaof("127.0.0.1", primary.port());
+            theirs.replicaof("127.0.0.1", primary.port());
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            try (RespClient raw = primary.raw()) {
+                assertThat(raw.callString("DEBUG", "SET-ACTIVE-EXPIRE", "0")).isEqualTo("+OK\r\n");
+            }
+            m.psetex("soon", 100, "v");
+            m.set("keep", "v");
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            await().atMost(Duration.ofSeconds(5)).until(() -> ours.get("soon") == null);
+            assertThat(theirs.get("soon")).isNull();
+            assertThat(ours.exists("soon")).isEqualTo(theirs.exists("soon")).isFalse();
+            assertThat(ours.dbSize()).isEqualTo(theirs.dbSize()).isEqualTo(2);
+            assertThat(m.get("soon")).isNull(); // the master expires it and propagates DEL
+            awaitCaughtUp(m, ours);
+            awaitCaughtUp(m, theirs);
+            assertThat(ours.dbSize()).isEqualTo(theirs.dbSize()).isEqualTo(1);
+        }
+    }
+}
