@@ -307,4 +307,55 @@ class ReplicaSyncTest {
             }
         }
     }
+
+    @Test
+    void replicaofInConfig_masterauth_waitCountsOurAck() {
+        try (RedisReference redis = startRedis();
+             Jedis m = new Jedis("127.0.0.1", redis.port())) {
+            m.configSet("requirepass", "sekret");
+            m.auth("sekret");
+            m.set("a", "1");
+            try (ServerFixture star = startStarling("--replicaof", "127.0.0.1", Integer.toString(redis.port()), "--masterauth", "sekret");
+                 Jedis s = star.jedis()) {
+                awaitCaughtUp(m, s);
+                assertThat(s.get("a")).isEqualTo("1");
+                m.set("b", "2");
+                // WAIT sends REPLCONF GETACK; the replica answers with its applied offset.
+                assertThat(m.waitReplicas(1, 5000)).isEqualTo(1);
+                assertThat(stat(s, "stats", "total_net_repl_input_bytes")).isGreaterThan(0);
+                assertThat(log(star)).contains("Connecting to MASTER 127.0.0.1:" + redis.port(),
+                        "Partial resynchronization not possible (no cached master)");
+            }
+        }
+    }
+
+    @Test
+    void silentMaster_replTimeout_reconnectsAndContinues() {
+        try (RedisReference redis = startRedis("--repl-ping-replica-period", "3600"); ServerFixture star = startStarling("--repl-timeout", "1");
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            m.set("a", "1");
+            s.replicaof("127.0.0.1", redis.port());
+            awaitCaughtUp(m, s);
+            await().atMost(Duration.ofSeconds(20)).until(() -> log(star).contains("MASTER timeout: no data nor PING received..."));
+            await().atMost(Duration.ofSeconds(20)).until(() -> stat(m, "stats", "sync_partial_ok") >= 1);
+            m.set("b", "2");
+            awaitCaughtUp(m, s);
+            assertThat(s.get("b")).isEqualTo("2");
+            assertThat(stat(m, "stats", "sync_full")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void wrongMasterauth_handshakeFailsAndRetries() {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling("--masterauth", "nope");
+             Jedis s = star.jedis(); Jedis m = new Jedis("127.0.0.1", redis.port())) {
+            m.configSet("requirepass", "sekret");
+            s.replicaof("127.0.0.1", redis.port());
+            await().atMost(Duration.ofSeconds(20)).until(() -> log(star).contains("Unable to AUTH to MASTER: -WRONGPASS"));
+            assertThat(info(s, "replication").get("master_link_status")).isEqualTo("down");
+            try (RespClient r = star.raw()) {
+                assertThat(r.callString("ROLE")).matches("(?s).*\\$(7\\r\\nconnect|10\\r\\nconnecting|9\\r\\nhandshake)\\r\\n:-1\\r\\n");
+            }
+        }
+    }
 }
