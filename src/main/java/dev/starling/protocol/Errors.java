@@ -182,6 +182,7 @@ public final class Errors {
     public static final String ERR_BARE = "-ERR";
     public static final String REPLICAOF_CLUSTER = "REPLICAOF not allowed in cluster mode.";
     public static final String REPLICAOF_FROM_REPLICA = "Command is not valid when client is a replica.";
+    public static final String UNBLOCKED_ROLE_CHANGE = "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
     public static final String INVALID_MASTER_PORT = "Invalid master port";
     public static final String READONLY = "-READONLY You can't write against a read only replica.";
     public static final String MASTERDOWN = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";

@@ -317,6 +317,7 @@ public final class ReplicaLink {
         boolean wasMaster = masterHost == null;
         masterHost = null; // so that freeing the master client does not reconnect
         if (master != null) masterLinkLost(true);
+        disconnectAllBlockedClients();
         setMasterAddress(host, port);
         cancelReplicationHandshake(false);
         if (wasMaster) {
@@ -326,6 +327,19 @@ public final class ReplicaLink {
         setState(State.CONNECT);
         server.log.notice("Connecting to MASTER " + masterHost + ":" + masterPort);
         connectWithMaster();
+    }
+
+    /**
+     * Redis's disconnectAllBlockedClients: a client blocked on keys of a master that becomes a
+     * replica gets -UNBLOCKED and is closed (one merely postponed by CLIENT PAUSE stays).
+     */
+    private void disconnectAllBlockedClients() {
+        for (Client c : new java.util.ArrayList<>(server.clients.values())) {
+            if (!dev.starling.server.Blocking.isBlockedOnKeys(c)) continue;
+            c.addReplyError(Errors.UNBLOCKED_ROLE_CHANGE);
+            server.blocking.unblock(c);
+            c.flags |= Client.CLOSE_AFTER_REPLY;
+        }
     }
 
     /** Redis's replicationUnsetMaster: this server becomes a master, continuing the history under a new replid. */

@@ -159,4 +159,23 @@ class ReplicaBehaviourTest {
             assertThat(ours.dbSize()).isEqualTo(theirs.dbSize()).isEqualTo(1);
         }
     }
+
+    /** Becoming a replica ends BLPOP-style waits with -UNBLOCKED and closes those connections, as Redis. */
+    @Test
+    void becomingReplica_unblocksBlockedClients() throws IOException {
+        int dead = closedPort();
+        try (RedisReference rr = startRedis(); ServerFixture star = startStarling();
+             RespClient ro = star.raw(); RespClient rt = rr.raw(); RespClient bo = star.raw(); RespClient bt = rr.raw()) {
+            bo.send(RespClient.encode(RespClient.args("BLPOP", "list", "0")));
+            bt.send(RespClient.encode(RespClient.args("BLPOP", "list", "0")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> ro.callString("INFO", "clients").contains("blocked_clients:1")
+                    && rt.callString("INFO", "clients").contains("blocked_clients:1"));
+            assertThat(ro.callString("REPLICAOF", "127.0.0.1", Integer.toString(dead)))
+                    .isEqualTo(rt.callString("REPLICAOF", "127.0.0.1", Integer.toString(dead)));
+            assertThat(bo.readReplyString()).isEqualTo(bt.readReplyString())
+                    .isEqualTo("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
+            assertThat(bo.isClosedByPeer()).isTrue();
+            assertThat(bt.isClosedByPeer()).isTrue();
+        }
+    }
 }
