@@ -139,6 +139,18 @@ public final class ReplicaLink {
     long netReplInputBytes;
     private Command execCommand;
 
+    /**
+     * Told where Redis disconnects this server's own replicas (disconnectSlaves) so that they
+     * resync with it: after a full sync, when the stream starts a new history and offset (the
+     * backlog must start over too: replicationAttachToNewMaster), on a +CONTINUE that changed the
+     * replication ID, and on promotion. The primary side sets it.
+     */
+    public interface ReplicasListener {
+        void disconnectReplicas(boolean newHistory);
+    }
+
+    public ReplicasListener replicasListener = newHistory -> {};
+
     private ReplicaLink(Server server) {
         this.server = server;
         this.stream = server.propagator.stream;
@@ -350,6 +362,7 @@ public final class ReplicaLink {
         discardCachedMaster();
         cancelReplicationHandshake(false);
         server.replication.shiftReplicationId();
+        replicasListener.disconnectReplicas(false);
         setState(State.NONE);
         downSinceSec = 0;
     }
@@ -623,6 +636,7 @@ public final class ReplicaLink {
                 repl.secondReplOffset = repl.offset() + 1;
                 repl.replid = id;
                 cachedReplid = id;
+                replicasListener.disconnectReplicas(false);
             }
             resurrectCachedMaster();
             server.log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
@@ -809,6 +823,7 @@ public final class ReplicaLink {
             return;
         }
         if (hasCached) discardCachedMaster();
+        replicasListener.disconnectReplicas(true);
         if (server.rdb.bgsaveInProgress()) {
             server.log.notice("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. "
                     + "Killing process " + ProcessHandle.current().pid() + " and removing its temp file to avoid any race");

@@ -178,4 +178,29 @@ class ReplicaBehaviourTest {
             assertThat(bt.isClosedByPeer()).isTrue();
         }
     }
+
+    /** While the RDB arrives (a master slowed by rdb-key-save-delay): the sync fields, ROLE "sync". */
+    @Test
+    void duringTransfer_syncFieldsAsRedisReplica() {
+        String[] slow = {"--rdb-key-save-delay", "3000"};
+        try (RedisReference p1 = startRedis(slow); RedisReference p2 = startRedis(slow); RedisReference rr = startRedis();
+             ServerFixture star = startStarling();
+             Jedis m1 = new Jedis("127.0.0.1", p1.port()); Jedis m2 = new Jedis("127.0.0.1", p2.port());
+             Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis();
+             RespClient ro = star.raw(); RespClient rt = rr.raw()) {
+            for (Jedis m : new Jedis[] {m1, m2}) {
+                for (int i = 0; i < 2000; i++) m.set("key" + i, "value" + i);
+            }
+            ours.replicaof("127.0.0.1", p1.port());
+            theirs.replicaof("127.0.0.1", p2.port());
+            await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(info(ours, "replication").get("master_sync_in_progress"))
+                    && "1".equals(info(theirs, "replication").get("master_sync_in_progress")));
+            Map<String, String> a = info(ours, "replication"), b = info(theirs, "replication");
+            assertThat(new ArrayList<>(a.keySet())).isEqualTo(new ArrayList<>(b.keySet()));
+            assertThat(a.get("master_sync_total_bytes")).isEqualTo(b.get("master_sync_total_bytes"));
+            assertThat(ro.callString("ROLE")).endsWith("$4\r\nsync\r\n:-1\r\n");
+            assertThat(rt.callString("ROLE")).endsWith("$4\r\nsync\r\n:-1\r\n");
+            for (Jedis m : new Jedis[] {m1, m2}) m.configSet("rdb-key-save-delay", "0");
+        }
+    }
 }

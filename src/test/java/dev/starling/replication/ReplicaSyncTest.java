@@ -5,6 +5,7 @@ import dev.starling.support.RespClient;
 import dev.starling.support.ServerFixture;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.Transaction;
 
 import java.time.Duration;
@@ -91,7 +92,7 @@ class ReplicaSyncTest {
             r.expire(p + "bighash", 9000);
         }
         r.select(0);
-        r.xadd("stream", redis.clients.jedis.StreamEntryID.NEW_ENTRY, Map.of("k", "v"));
+        r.xadd("stream", StreamEntryID.NEW_ENTRY, Map.of("k", "v"));
     }
 
     /** A write load of every family, transactions, expiring keys and a script. */
@@ -356,6 +357,22 @@ class ReplicaSyncTest {
             try (RespClient r = star.raw()) {
                 assertThat(r.callString("ROLE")).matches("(?s).*\\$(7\\r\\nconnect|10\\r\\nconnecting|9\\r\\nhandshake)\\r\\n:-1\\r\\n");
             }
+        }
+    }
+
+    /** A command the replica cannot apply is logged as Redis logs an error sent to the master; the link stays up. */
+    @Test
+    void commandFailingOnReplica_loggedAsCritical_linkStaysUp() {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            s.replicaof("127.0.0.1", redis.port());
+            awaitCaughtUp(m, s);
+            m.xadd("st", StreamEntryID.NEW_ENTRY, Map.of("f", "v")); // no stream commands in Starling yet
+            m.set("after", "1");
+            awaitCaughtUp(m, s);
+            assertThat(s.get("after")).isEqualTo("1");
+            assertThat(stat(s, "stats", "unexpected_error_replies")).isEqualTo(1);
+            assertThat(log(star)).contains("== CRITICAL == This replica is sending an error to its master: 'unknown command 'XADD'");
         }
     }
 }
