@@ -946,7 +946,7 @@ public final class ReplicaLink {
 
     /** Redis's replicationSendAck: REPLCONF ACK with the applied offset. */
     private void sendAck() {
-        if (master == null || prePsync || link == null) return;
+        if (master == null || link == null) return;
         ByteBuf b = link.alloc().buffer(64);
         Resp.writeHeader(b, '*', 3);
         Resp.writeBulk(b, REPLCONF);
@@ -1039,7 +1039,7 @@ public final class ReplicaLink {
             server.log.notice("Connecting to MASTER " + masterHost + ":" + masterPort);
             connectWithMaster();
         }
-        if (master != null) sendAck();
+        if (master != null && !prePsync) sendAck();
     }
 
     // ---------------------------------------------------------------- command checks
