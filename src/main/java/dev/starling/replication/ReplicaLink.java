@@ -33,6 +33,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
+import static dev.starling.protocol.Resp.equalsAscii;
+
 /**
  * The replica side of replication (Redis 7.0's replication.c, "SLAVE" half): REPLICAOF, the
  * connection to the master, the handshake, the full-sync transfer, the master client that applies
@@ -264,7 +266,7 @@ public final class ReplicaLink {
             c.addReplyError(Errors.REPLICAOF_CLUSTER);
             return;
         }
-        if (eq(c.argv[1], "no") && eq(c.argv[2], "one")) {
+        if (equalsAscii(c.argv[1], "no") && equalsAscii(c.argv[2], "one")) {
             if (masterHost != null) {
                 unsetMaster();
                 server.log.notice("MASTER MODE enabled (user request from '" + ClientInfo.describe(c) + "')");
@@ -516,23 +518,15 @@ public final class ReplicaLink {
                     setState(State.RECEIVE_PORT_REPLY);
                 }
                 case RECEIVE_PORT_REPLY -> {
-                    String r = readLine();
-                    if (r == null) return;
-                    if (r.startsWith("-")) server.log.notice("(Non critical) Master does not understand REPLCONF listening-port: " + r);
+                    if (!replconfReply("listening-port")) return;
                     setState(State.RECEIVE_IP_REPLY);
                 }
                 case RECEIVE_IP_REPLY -> {
-                    if (!announceIp().isEmpty()) {
-                        String r = readLine();
-                        if (r == null) return;
-                        if (r.startsWith("-")) server.log.notice("(Non critical) Master does not understand REPLCONF ip-address: " + r);
-                    }
+                    if (!announceIp().isEmpty() && !replconfReply("ip-address")) return;
                     setState(State.RECEIVE_CAPA_REPLY);
                 }
                 case RECEIVE_CAPA_REPLY -> {
-                    String r = readLine();
-                    if (r == null) return;
-                    if (r.startsWith("-")) server.log.notice("(Non critical) Master does not understand REPLCONF capa: " + r);
+                    if (!replconfReply("capa")) return;
                     setState(State.SEND_PSYNC);
                     sendPsync();
                     setState(State.RECEIVE_PSYNC_REPLY);
@@ -548,31 +542,36 @@ public final class ReplicaLink {
                         if (!transferPreamble()) return;
                         continue;
                     }
-                    ByteBuf rest = inbuf;
-                    inbuf = null;
-                    netReplInputBytes += rest.readableBytes();
-                    try {
-                        if (rest.isReadable()) transferData(rest);
-                    } finally {
-                        rest.release();
-                    }
+                    handOffInbuf();
                     return;
                 }
                 case CONNECTED -> {
-                    ByteBuf rest = inbuf;
-                    inbuf = null;
-                    netReplInputBytes += rest.readableBytes();
-                    try {
-                        if (rest.isReadable()) feedStream(rest);
-                    } finally {
-                        rest.release();
-                    }
+                    handOffInbuf();
                     return;
                 }
                 default -> {
                     return;
                 }
             }
+        }
+    }
+
+    /** A REPLCONF reply, an error only logged (Redis's "(Non critical)" lines). Returns false until the line is complete. */
+    private boolean replconfReply(String option) {
+        String r = readLine();
+        if (r == null) return false;
+        if (r.startsWith("-")) server.log.notice("(Non critical) Master does not understand REPLCONF " + option + ": " + r);
+        return true;
+    }
+
+    /** What followed the last reply line goes to the payload (TRANSFER) or the stream (CONNECTED), as later reads do. */
+    private void handOffInbuf() {
+        ByteBuf rest = inbuf;
+        inbuf = null;
+        try {
+            if (rest.isReadable()) onRead(rest);
+        } finally {
+            rest.release();
         }
     }
 
@@ -941,7 +940,7 @@ public final class ReplicaLink {
     }
 
     private static boolean isGetack(Client c) {
-        return c.argc >= 2 && eq(c.argv[0], "replconf") && eq(c.argv[1], "getack");
+        return c.argc >= 2 && equalsAscii(c.argv[0], "replconf") && equalsAscii(c.argv[1], "getack");
     }
 
     /** Redis's replicationSendAck: REPLCONF ACK with the applied offset. */
@@ -1102,16 +1101,6 @@ public final class ReplicaLink {
     }
 
     // ---------------------------------------------------------------- util
-
-    private static boolean eq(byte[] a, String lower) {
-        if (a.length != lower.length()) return false;
-        for (int i = 0; i < a.length; i++) {
-            int ch = a[i];
-            if (ch >= 'A' && ch <= 'Z') ch += 32;
-            if (ch != lower.charAt(i)) return false;
-        }
-        return true;
-    }
 
     /** strtoll: the leading integer, 0 if none. */
     private static long strtoll(String s) {
