@@ -378,7 +378,7 @@ public final class ReplicaLink {
                 .group(server.eventLoop())
                 .channel(SOCKET_CHANNEL)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, server.config.replTimeout * 1000L))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0) // the cron times the connect out, after repl-timeout
                 .handler(new LinkHandler());
         ChannelFuture f;
         try {
@@ -409,12 +409,11 @@ public final class ReplicaLink {
     /** The strerror part of a connect failure ("Connection refused"). */
     static String errnoText(Throwable t) {
         String m = String.valueOf(t.getMessage());
-        int i = m.indexOf("failed: ");
-        if (i >= 0) m = m.substring(i + 8);
+        int i = m.lastIndexOf("): "); // epoll: "finishConnect(..) failed with error(-111): Connection refused: /addr"
+        if (i >= 0) m = m.substring(i + 3);
         i = m.indexOf(": ");
         return i >= 0 ? m.substring(0, i) : m;
     }
-
     private void sendCommand(String... args) {
         ByteBuf b = link.alloc().buffer();
         Resp.writeHeader(b, '*', args.length);
@@ -447,7 +446,7 @@ public final class ReplicaLink {
                 server.log.warning("I/O error trying to sync with MASTER: connection lost");
                 cancelReplicationHandshake(true);
             } else {
-                server.log.warning("Master closed the connection during the replication handshake");
+                server.log.warning("Error condition on socket for SYNC: connection closed by master");
                 closeLink();
                 setState(State.CONNECT);
             }
@@ -1084,12 +1083,12 @@ public final class ReplicaLink {
         Replication.field(sb, "slave_read_repl_offset", Long.toString(slaveReadReplOffset));
         Replication.field(sb, "slave_repl_offset", Long.toString(slaveReplOffset));
         if (state == State.TRANSFER) {
-            long size = Math.max(0, transferSize);
-            double perc = size != 0 ? (double) transferRead / size * 100 : 0;
+            // As Redis: -1 before the size is known (perc "-0.00"), 0 for an EOF-marked payload.
+            double perc = transferSize != 0 ? (double) transferRead / transferSize * 100 : 0;
             Replication.field(sb, "master_sync_total_bytes", Long.toString(transferSize));
             Replication.field(sb, "master_sync_read_bytes", Long.toString(transferRead));
             Replication.field(sb, "master_sync_left_bytes", Long.toString(transferSize - transferRead));
-            Replication.field(sb, "master_sync_perc", String.format("%.2f", perc));
+            Replication.field(sb, "master_sync_perc", String.format(java.util.Locale.ROOT, "%.2f", perc));
             Replication.field(sb, "master_sync_last_io_seconds_ago", Long.toString(now - transferLastIoMillis / 1000));
         }
         if (state != State.CONNECTED) {

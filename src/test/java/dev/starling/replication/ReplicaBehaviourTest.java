@@ -203,4 +203,21 @@ class ReplicaBehaviourTest {
             for (Jedis m : new Jedis[] {m1, m2}) m.configSet("rdb-key-save-delay", "0");
         }
     }
+
+    /** replicaof in the config, the master unreachable: no cached master (offset 1), never up (down since -1). */
+    @Test
+    void replicaofAtStart_deadMaster_infoAsRedis() throws IOException {
+        String dead = Integer.toString(closedPort());
+        try (RedisReference rr = startRedis("--replicaof", "127.0.0.1", dead);
+             ServerFixture star = startStarling("--replicaof", "127.0.0.1", dead);
+             Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis()) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertSameInfoReplication(ours, theirs, "master_replid");
+                assertThat(ReplicaSyncTest.log(star)).contains("Error condition on socket for SYNC: Connection refused");
+            });
+            assertThat(info(ours, "replication").get("slave_repl_offset")).isEqualTo("1");
+            assertThat(info(ours, "replication").get("master_link_down_since_seconds")).isEqualTo("-1");
+            assertThat(ours.configGet("replicaof")).isEqualTo(theirs.configGet("replicaof"));
+        }
+    }
 }

@@ -105,4 +105,30 @@ class ReplicaFailoverTest {
                     "Retrying with SYNC...", "MASTER <-> REPLICA sync: Finished with success");
         }
     }
+
+    /**
+     * Starling as a sub-replica of a Redis replica: while that replica has no master it answers
+     * -NOMASTERLINK and Starling retries; once it is synchronized, Starling follows the chain.
+     */
+    @Test
+    void subReplicaOfRedisReplica_noMasterLinkThenChained() throws Exception {
+        int dead;
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0)) {
+            dead = ss.getLocalPort();
+        }
+        try (RedisReference top = startRedis(); RedisReference mid = startRedis("--replicaof", "127.0.0.1", Integer.toString(dead));
+             ServerFixture star = startStarling();
+             Jedis jt = new Jedis("127.0.0.1", top.port()); Jedis jm = new Jedis("127.0.0.1", mid.port()); Jedis s = star.jedis()) {
+            populate(jt);
+            s.replicaof("127.0.0.1", mid.port());
+            await().atMost(Duration.ofSeconds(10)).until(() -> log(star).contains(
+                    "Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master"));
+            jm.replicaof("127.0.0.1", top.port());
+            writeLoad(jt, 50);
+            awaitCaughtUp(jt, jm);
+            awaitCaughtUp(jt, s);
+            assertSameKeyspace(top.port(), star.port());
+            assertThat(info(s, "replication").get("master_replid")).isEqualTo(info(jt, "replication").get("master_replid"));
+        }
+    }
 }
