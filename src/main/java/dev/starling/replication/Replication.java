@@ -24,8 +24,8 @@ public final class Replication {
     /** second_repl_offset: up to where replid2 is valid (+1), or -1. */
     public long secondReplOffset = -1;
 
-    /** The replica side: the link to a master, or null until installed. */
-    public ReplicaLink link;
+    /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
+    public MasterLink masterLink;
 
     public Replication(Server server) {
         this.server = server;
@@ -62,7 +62,7 @@ public final class Replication {
     /** The "# Replication" INFO section, Redis 7.0's fields in its order. */
     public void appendInfo(StringBuilder sb) {
         sb.append("# Replication\r\n");
-        if (link != null && link.isReplica()) link.appendInfo(sb);
+        if (masterLink != null && masterLink.isReplica()) masterLink.appendInfo(sb);
         else field(sb, "role", "master");
         field(sb, "connected_slaves", "0");
         field(sb, "master_failover_state", "no-failover");

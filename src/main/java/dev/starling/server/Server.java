@@ -98,10 +98,10 @@ public final class Server {
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
         // READONLY after MISCONF, MASTERDOWN after the subscribed-context check, as processCommand.
-        dev.starling.replication.ReplicaLink replica = dev.starling.replication.ReplicaLink.install(this);
+        dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
-        replica.installStaleCheck();
+        masterLink.installStaleCheck();
         commands.rebuildIndex();
         propagator.install();
     }

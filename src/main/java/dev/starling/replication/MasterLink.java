@@ -36,9 +36,11 @@ import java.util.Arrays;
 import static dev.starling.protocol.Resp.equalsAscii;
 
 /**
- * The replica side of replication (Redis 7.0's replication.c, "SLAVE" half): REPLICAOF, the
- * connection to the master, the handshake, the full-sync transfer, the master client that applies
- * the stream, partial resynchronization with a cached master, ACKs and timeouts.
+ * The replica side of replication (Redis 7.0's replication.c, "SLAVE" half): REPLICAOF, this
+ * server's link to its master (the handshake, the full-sync transfer, the master client that
+ * applies the stream, partial resynchronization with a cached master, ACKs and timeouts), the
+ * replica's ROLE and INFO, READONLY and MASTERDOWN. The primary side (serving replicas) is
+ * separate; they share {@link Replication}'s ids and the {@link ReplicationStream}.
  *
  * <h2>States (Redis's REPL_STATE_*)</h2>
  * {@link State} is the link's state machine; {@link #setState} refuses any transition not listed
@@ -76,7 +78,7 @@ import static dev.starling.protocol.Resp.equalsAscii;
  * The RDB goes to a temp file, is renamed to dbfilename and loaded by {@link #loadTransferredRdb},
  * one self-contained method, on the executor for now.
  */
-public final class ReplicaLink {
+public final class MasterLink {
     /** Redis's REPL_STATE_*, in its order. */
     public enum State {
         NONE, CONNECT, CONNECTING, RECEIVE_PING_REPLY, SEND_HANDSHAKE, RECEIVE_AUTH_REPLY, RECEIVE_PORT_REPLY,
@@ -140,6 +142,7 @@ public final class ReplicaLink {
     /** INFO stats total_net_repl_input_bytes. */
     long netReplInputBytes;
     private Command execCommand;
+    private dev.starling.command.CommandHandler primaryRole;
 
     /**
      * Told where Redis disconnects this server's own replicas (disconnectSlaves) so that they
@@ -153,7 +156,7 @@ public final class ReplicaLink {
 
     public ReplicasListener replicasListener = newHistory -> {};
 
-    private ReplicaLink(Server server) {
+    private MasterLink(Server server) {
         this.server = server;
         this.stream = server.propagator.stream;
     }
@@ -164,11 +167,13 @@ public final class ReplicaLink {
      * after the MISCONF check is installed (Redis checks READONLY after it), then
      * {@link #installStaleCheck} after the pub/sub context check.
      */
-    public static ReplicaLink install(Server server) {
-        ReplicaLink r = new ReplicaLink(server);
-        server.replication.link = r;
+    public static MasterLink install(Server server) {
+        MasterLink r = new MasterLink(server);
+        server.replication.masterLink = r;
         server.commands.bind("replicaof", r::replicaofCommand);
         server.commands.bind("slaveof", r::replicaofCommand);
+        // ROLE on a primary stays the primary side's (installed before this), if there is one.
+        r.primaryRole = server.commands.find("role").handler;
         server.commands.bind("role", r::roleCommand);
         server.commandFilters.add(r::checkReadOnly);
         server.cronHooks.add(r::cron);
@@ -196,6 +201,11 @@ public final class ReplicaLink {
     /** Adds the MASTERDOWN check; Redis makes it after the pub/sub context check. */
     public void installStaleCheck() {
         server.commandFilters.add(this::checkStale);
+    }
+
+    /** master_link_status:up (the primary side refuses SYNC with -NOMASTERLINK otherwise). */
+    public boolean linkUp() {
+        return state == State.CONNECTED;
     }
 
     /** True while this server follows a master (Redis's server.masterhost != NULL). */
@@ -296,6 +306,10 @@ public final class ReplicaLink {
 
     /** ROLE: ["slave", host, port, state, offset] here; ["master", offset, replicas] on a master. */
     void roleCommand(Client c) {
+        if (masterHost == null && primaryRole != null) {
+            primaryRole.execute(c);
+            return;
+        }
         if (masterHost == null) {
             c.addReplyArrayLen(3);
             c.addReplyBulkString("master");
@@ -942,8 +956,8 @@ public final class ReplicaLink {
         return c.argc >= 2 && equalsAscii(c.argv[0], "replconf") && equalsAscii(c.argv[1], "getack");
     }
 
-    /** Redis's replicationSendAck: REPLCONF ACK with the applied offset. */
-    private void sendAck() {
+    /** Redis's replicationSendAck: REPLCONF ACK with the applied offset (also REPLCONF GETACK's effect). */
+    public void sendAck() {
         if (master == null || link == null) return;
         ByteBuf b = link.alloc().buffer(64);
         Resp.writeHeader(b, '*', 3);
