@@ -375,4 +375,35 @@ class ReplicaSyncTest {
             assertThat(log(star)).contains("== CRITICAL == This replica is sending an error to its master: 'unknown command 'XADD'");
         }
     }
+
+    /**
+     * A bigger dataset and a pipelined redis-benchmark load running through the full sync (the
+     * writes queue on the master during the transfer and arrive after the payload), then equal.
+     */
+    @Test
+    void bigDataset_benchmarkLoadDuringSync_keyspacesEqual() throws Exception {
+        try (RedisReference redis = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
+            try (RespClient raw = redis.raw()) {
+                assertThat(raw.callString("DEBUG", "POPULATE", "100000", "pop", "64")).isEqualTo("+OK\r\n");
+            }
+            populate(m);
+            Process bench = new ProcessBuilder("/usr/bin/redis-benchmark", "-p", Integer.toString(redis.port()), "-q",
+                    "-n", "30000", "-P", "16", "-r", "5000", "-d", "100",
+                    "-t", "set,incr,lpush,rpush,lpop,sadd,hset,spop,zadd,zpopmin,mset")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                s.replicaof("127.0.0.1", redis.port());
+                assertThat(bench.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } finally {
+                bench.destroyForcibly();
+            }
+            awaitCaughtUp(m, s);
+            assertThat(s.dbSize()).isEqualTo(m.dbSize());
+            try (RespClient a = redis.raw(); RespClient b = star.raw()) {
+                assertThat(b.callString("DEBUG", "DIGEST")).isEqualTo(a.callString("DEBUG", "DIGEST"));
+            }
+            assertValid(star);
+        }
+    }
 }
