@@ -220,4 +220,52 @@ class ReplicaBehaviourTest {
             assertThat(ours.configGet("replicaof")).isEqualTo(theirs.configGet("replicaof"));
         }
     }
+
+    /** REPLICAOF NO ONE during the transfer: the temp file goes, the dataset stays, the server is a master. */
+    @Test
+    void replicaofNoOneDuringTransfer_abortsCleanly() throws IOException {
+        try (RedisReference primary = startRedis("--rdb-key-save-delay", "5000"); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", primary.port()); Jedis ours = star.jedis()) {
+            for (int i = 0; i < 2000; i++) m.set("key" + i, "value" + i);
+            ours.set("mine", "1");
+            ours.replicaof("127.0.0.1", primary.port());
+            await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(info(ours, "replication").get("master_sync_in_progress")));
+            java.nio.file.Path dir = java.nio.file.Path.of(star.server.config.dir);
+            await().atMost(Duration.ofSeconds(10)).until(() -> tempFiles(dir) == 1);
+            assertThat(ours.replicaofNoOne()).isEqualTo("OK");
+            assertThat(tempFiles(dir)).isZero();
+            assertThat(info(ours, "replication").get("role")).isEqualTo("master");
+            assertThat(ours.get("mine")).isEqualTo("1");
+            assertThat(ours.set("x", "y")).isEqualTo("OK");
+            m.configSet("rdb-key-save-delay", "0");
+        }
+    }
+
+    static long tempFiles(java.nio.file.Path dir) throws IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            long n = 0;
+            for (var it = files.iterator(); it.hasNext(); ) if (it.next().getFileName().toString().startsWith("temp-")) n++;
+            return n;
+        }
+    }
+
+    /** REPLICAOF NO ONE, then back to the same primary: a full resync in 7.0 (the promoted replica's new id is unknown to it). */
+    @Test
+    void backToSamePrimaryAfterPromotion_fullResyncAsRedis() {
+        try (RedisReference primary = startRedis(); RedisReference rr = startRedis(); ServerFixture star = startStarling();
+             Jedis m = new Jedis("127.0.0.1", primary.port()); Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis()) {
+            m.set("a", "1");
+            for (Jedis r : new Jedis[] {ours, theirs}) {
+                r.replicaof("127.0.0.1", primary.port());
+                awaitCaughtUp(m, r);
+                r.replicaofNoOne();
+                r.replicaof("127.0.0.1", primary.port());
+                awaitCaughtUp(m, r);
+            }
+            // Two full syncs each, none partial: the same for Redis and for Starling.
+            assertThat(ReplicaSyncTest.stat(m, "stats", "sync_full")).isEqualTo(4);
+            assertThat(ReplicaSyncTest.stat(m, "stats", "sync_partial_ok")).isZero();
+            assertThat(ours.get("a")).isEqualTo("1");
+        }
+    }
 }
