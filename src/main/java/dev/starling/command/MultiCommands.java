@@ -79,26 +79,26 @@ public final class MultiCommands {
         final ArrayList<WatchedKey> watched = new ArrayList<>();
         /** Union of the queued commands' flags (CLIENT PAUSE WRITE holds an EXEC that writes). */
         long cmdFlags;
-        /** Union of the queued commands' negated flags (Redis's mstate.cmd_inv_flags). */
-        long cmdInvFlags;
-    }
-
-    /** Redis's mstate.cmd_flags: the union of c's queued commands' flags (0 outside MULTI). */
-    public static long queuedFlags(Client c) {
-        ClientState s = c.multiState;
-        return s == null ? 0 : s.cmdFlags;
-    }
-
-    /** Redis's mstate.cmd_inv_flags: the union of c's queued commands' negated flags. */
-    public static long queuedInvFlags(Client c) {
-        ClientState s = c.multiState;
-        return s == null ? 0 : s.cmdInvFlags;
     }
 
     /** True if c's queued transaction has a write or may-replicate command (Redis's mstate.cmd_flags). */
     public static boolean queueMayReplicate(Client c) {
         ClientState s = c.multiState;
         return s != null && (s.cmdFlags & (Command.WRITE | Command.MAY_REPLICATE)) != 0;
+    }
+
+    /** True if c has queued commands and one of them lacks flag (Redis's mstate.cmd_inv_flags). */
+    public static boolean queuedLacksFlag(Client c, long flag) {
+        ClientState s = c.multiState;
+        if (s == null) return false;
+        for (int i = 0; i < s.cmds.size(); i++) if (!s.cmds.get(i).has(flag)) return true;
+        return false;
+    }
+
+    /** The union of c's queued commands' flags, 0 if none (Redis's mstate.cmd_flags). */
+    public static long queuedFlags(Client c) {
+        ClientState s = c.multiState;
+        return s == null ? 0 : s.cmdFlags;
     }
 
     /** One WATCHed key of a client; expired: the key was already logically expired when watched. */
@@ -150,7 +150,6 @@ public final class MultiCommands {
             s.cmds.add(cmd);
             s.argvs.add(Arrays.copyOf(c.argv, c.argc));
             s.cmdFlags |= cmd.flags;
-            s.cmdInvFlags |= ~cmd.flags;
             c.multiCount++;
         }
         c.addReply(Resp.QUEUED);
@@ -184,7 +183,6 @@ public final class MultiCommands {
         s.cmds.clear();
         s.argvs.clear();
         s.cmdFlags = 0;
-        s.cmdInvFlags = 0;
         unwatchAllKeys(c);
     }
 

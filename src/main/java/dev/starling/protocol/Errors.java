@@ -189,4 +189,8 @@ public final class Errors {
     public static final String MISCONF = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
             + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
             + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    /** Redis's shared.loadingerr: commands without the "loading" flag while a dataset loads. */
+    public static final String LOADING = "-LOADING Redis is loading the dataset in memory";
+    public static final String DEBUG_RELOAD_OPTIONS = "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+    public static final String DEBUG_RELOAD_FAILED = "Error trying to load the RDB dump";
 }

@@ -75,8 +75,10 @@ import static dev.starling.protocol.Resp.equalsAscii;
  * one from its own replid and offset (replicationCacheMasterUsingMyself).
  *
  * <h2>Loading</h2>
- * The RDB goes to a temp file, is renamed to dbfilename and loaded by {@link #loadTransferredRdb},
- * one self-contained method, on the executor for now.
+ * The RDB goes to a temp file (written on the executor as it arrives), is renamed to dbfilename
+ * and loaded off the executor by {@link #loadTransferredRdb} with the server's
+ * {@link dev.starling.persistence.Loading} (-LOADING meanwhile, as the start-up load); the link is
+ * not read until the dataset is swapped in.
  */
 public final class MasterLink {
     /** Redis's REPL_STATE_*, in its order. */
@@ -132,6 +134,10 @@ public final class MasterLink {
     private long transferLastIoMillis;
     private boolean usemark, preambleDone;
     private final byte[] eofMark = new byte[EOF_MARK_SIZE], lastBytes = new byte[EOF_MARK_SIZE];
+    /** The received RDB is loading (off the executor); the link is not read meanwhile. */
+    private boolean loadingRdb;
+    /** Stream bytes received while the RDB loads, applied once it is in. */
+    private ByteBuf held;
     private Path tempFile;
     private FileChannel tempFd;
     private long tempPos;
@@ -474,6 +480,11 @@ public final class MasterLink {
 
     private void onRead(ByteBuf in) {
         transferLastIoMillis = nowMillis();
+        if (loadingRdb) { // a read already under way when reading was paused
+            netReplInputBytes += in.readableBytes();
+            held.writeBytes(in);
+            return;
+        }
         if (state == State.CONNECTED) {
             netReplInputBytes += in.readableBytes();
             feedStream(in);
@@ -693,6 +704,7 @@ public final class MasterLink {
             closeLink();
             abortTransferFile();
             setState(State.CONNECT);
+            if (loadingRdb) server.loading.cancel(); // its done callback finds the link gone
         } else if (state == State.CONNECTING || state.handshake()) {
             closeLink();
             setState(State.CONNECT);
@@ -844,14 +856,62 @@ public final class MasterLink {
         server.log.notice("MASTER <-> REPLICA sync: Flushing old data");
         emptyData();
         server.log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
-        long streamDb = loadTransferredRdb(target);
-        if (streamDb == Long.MIN_VALUE) {
+        // The link is not read while the RDB loads; what already followed the payload waits here.
+        held = Unpooled.buffer(Math.max(256, rest.readableBytes()));
+        held.writeBytes(rest);
+        link.config().setAutoRead(false);
+        loadTransferredRdb(target);
+    }
+
+    /**
+     * Loads the RDB a full sync received (rdbLoad with RDBFLAGS_REPLICATION) off the executor into
+     * a fresh keyspace swapped in at the end ({@link dev.starling.persistence.Loading}: clients get
+     * -LOADING meanwhile, INFO shows loading:1 with master_sync_in_progress:1), then
+     * {@link #fullSyncLoaded}.
+     */
+    private void loadTransferredRdb(Path file) {
+        RdbFileLoader l = new RdbFileLoader(server);
+        Channel ch = link;
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            size = 0;
+        }
+        loadingRdb = true;
+        server.loading.start("replica-rdb-load", size, (fresh, progress) -> {
+            if (!l.load(file, fresh, progress)) throw new java.nio.file.NoSuchFileException(file.toString());
+        }, err -> fullSyncLoaded(ch, l, err));
+    }
+
+    /**
+     * The end of readSyncBulkPayload, once the RDB is loaded (err null) or failed: the link becomes
+     * the master client at the master's offset and id. Ignored if the link went meanwhile.
+     */
+    private void fullSyncLoaded(Channel ch, RdbFileLoader l, Throwable err) {
+        loadingRdb = false;
+        ByteBuf after = held;
+        held = null;
+        if (ch != link || state != State.TRANSFER) {
+            if (after != null) after.release();
+            return;
+        }
+        if (err != null) {
+            if (after != null) after.release();
+            if (err instanceof dev.starling.persistence.Loading.Cancelled) { // shutting down
+                cancelReplicationHandshake(false);
+                return;
+            }
+            if (err instanceof RdbFileLoader.LoadError e) {
+                server.log.warning("Internal error in RDB reading offset " + e.offset + " of file "
+                        + server.config.dbfilename + " -> " + e.getMessage());
+            }
             server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
             cancelReplicationHandshake(true);
             return;
         }
         prePsync = masterInitialOffset == -1;
-        createMasterClient((int) streamDb, masterInitialOffset);
+        createMasterClient((int) l.replStreamDb(), masterInitialOffset);
         setState(State.CONNECTED);
         downSinceSec = 0;
         Replication repl = server.replication;
@@ -860,7 +920,14 @@ public final class MasterLink {
         repl.clearReplicationId2();
         server.log.notice("MASTER <-> REPLICA sync: Finished with success");
         if (usemark) sendAck(); // a diskless master streams only once it has our first ACK
-        if (rest.isReadable()) feedStream(rest);
+        if (after != null) {
+            try {
+                feedStream(after);
+            } finally {
+                after.release();
+            }
+        }
+        if (ch == link) ch.config().setAutoRead(true);
     }
 
     /** Redis's emptyData for a full sync: every database, WATCH invalidated. */
@@ -869,22 +936,6 @@ public final class MasterLink {
             db.ks.listener.dbFlushing(db);
             db.clear();
         }
-    }
-
-    /**
-     * Loads the RDB a full sync received (rdbLoad with RDBFLAGS_REPLICATION) into the emptied
-     * keyspace. Returns the repl-stream-db AUX field (or -1), Long.MIN_VALUE on failure. Kept as one
-     * method so that loading off the executor (answering -LOADING meanwhile) can replace it.
-     */
-    private long loadTransferredRdb(Path file) {
-        RdbFileLoader l = new RdbFileLoader(server);
-        try {
-            if (!l.load(file)) return Long.MIN_VALUE;
-        } catch (RdbFileLoader.LoadError e) {
-            server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + file + " -> " + e.getMessage());
-            return Long.MIN_VALUE;
-        }
-        return l.replStreamDb();
     }
 
     // ---------------------------------------------------------------- the master client
@@ -1038,7 +1089,7 @@ public final class MasterLink {
             server.log.warning("Timeout connecting to the MASTER...");
             cancelReplicationHandshake(true);
         }
-        if (state == State.TRANSFER && now - transferLastIoMillis > timeoutMs) {
+        if (state == State.TRANSFER && !loadingRdb && now - transferLastIoMillis > timeoutMs) {
             server.log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
                     + "'repl-timeout' parameter in redis.conf to a larger value.");
             cancelReplicationHandshake(true);
@@ -1072,7 +1123,7 @@ public final class MasterLink {
     /** processCommand's stale check: with replica-serve-stale-data no and the link down, only "stale" commands. */
     String checkStale(Client c, Command cmd) {
         if (masterHost == null || state == State.CONNECTED || server.config.replicaServeStaleData) return null;
-        if (!cmd.has(Command.STALE) || (isExec(cmd) && (MultiCommands.queuedInvFlags(c) & Command.STALE) != 0)) return Errors.MASTERDOWN;
+        if (!cmd.has(Command.STALE) || (isExec(cmd) && MultiCommands.queuedLacksFlag(c, Command.STALE))) return Errors.MASTERDOWN;
         return null;
     }
 

@@ -102,10 +102,14 @@ public final class Server {
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         masterLink.installStaleCheck();
+        // After the pub/sub context (and MASTERDOWN) checks, as Redis's processCommand checks loading after them.
+        loading.install();
         commands.rebuildIndex();
         propagator.install();
     }
 
+    /** The loading state (-LOADING) and loading a dataset while serving (package persistence). */
+    public final dev.starling.persistence.Loading loading = new dev.starling.persistence.Loading(this);
     /** RDB files: SAVE, BGSAVE, save points, loading. */
     public final dev.starling.persistence.RdbPersistence rdb;
     /** Propagation of writes to the replication stream and the AOF (package replication). */
@@ -287,9 +291,10 @@ public final class Server {
             Runtime.getRuntime().halt(1);
         }
         shutdownRequested = true;
-        log.warning("Received " + signal + " scheduling shutdown...");
+        boolean duringLoading = loading.inProgress();
+        log.warning(duringLoading ? "Received shutdown signal during loading, scheduling shutdown." : "Received " + signal + " scheduling shutdown...");
         loop.execute(() -> {
-            if (prepareForShutdown(SHUTDOWN_NOFLAGS)) finishShutdown();
+            if (prepareForShutdown(duringLoading ? SHUTDOWN_NOSAVE : SHUTDOWN_NOFLAGS)) finishShutdown();
             else shutdownRequested = false;
         });
     }
@@ -310,6 +315,8 @@ public final class Server {
      * logs why) if the save failed and FORCE was not given.
      */
     public boolean prepareForShutdown(int flags) {
+        // Never save a dataset that is still loading over the file it comes from (Redis's shutdownCommand).
+        if (loading.inProgress()) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
         log.warning("User requested shutdown...");
         for (Runnable r : shutdownHooks) r.run();
         if (!shutdownSaver.saveBeforeShutdown(flags) && (flags & SHUTDOWN_FORCE) == 0) {

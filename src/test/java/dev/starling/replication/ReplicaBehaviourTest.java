@@ -268,4 +268,47 @@ class ReplicaBehaviourTest {
             assertThat(ours.get("a")).isEqualTo("1");
         }
     }
+
+    /** While the received RDB loads (slowed by key-load-delay): -LOADING, loading:1 and master_sync_in_progress:1, as Redis. */
+    @Test
+    void duringLoad_loadingRepliesAndInfoAsRedisReplica() {
+        try (RedisReference p1 = startRedis(); RedisReference p2 = startRedis(); RedisReference rr = startRedis("--key-load-delay", "3000",
+                     "--loading-process-events-interval-bytes", "1024");
+             ServerFixture star = startStarling("--key-load-delay", "3000");
+             Jedis m1 = new Jedis("127.0.0.1", p1.port()); Jedis m2 = new Jedis("127.0.0.1", p2.port());
+             Jedis theirs = new Jedis("127.0.0.1", rr.port()); Jedis ours = star.jedis();
+             RespClient ro = star.raw(); RespClient rt = rr.raw()) {
+            // Redis serves clients while loading every loading-process-events-interval-bytes of input.
+            java.util.Random rnd = new java.util.Random(1);
+            for (int i = 0; i < 3000; i++) {
+                byte[] v = new byte[3000];
+                rnd.nextBytes(v); // incompressible, so the RDB really is that big
+                m1.set(("key" + i).getBytes(), v);
+                m2.set(("key" + i).getBytes(), v);
+            }
+            ours.replicaof("127.0.0.1", p1.port());
+            theirs.replicaof("127.0.0.1", p2.port());
+            await("starling loading").atMost(Duration.ofSeconds(20)).until(() -> ro.callString("INFO", "persistence").contains("loading:1\r\n"));
+            await("redis loading").atMost(Duration.ofSeconds(20)).until(() -> rt.callString("INFO", "persistence").contains("loading:1\r\n"));
+            for (String[] cmd : new String[][] {{"GET", "key1"}, {"PING"}, {"ROLE"}, {"DBSIZE"}, {"REPLICAOF", "NO", "ONE"}}) {
+                String a = ro.callString(cmd), b = rt.callString(cmd);
+                if (cmd[0].equals("ROLE")) {
+                    assertThat(a).endsWith("$4\r\nsync\r\n:-1\r\n");
+                    assertThat(b).endsWith("$4\r\nsync\r\n:-1\r\n");
+                } else {
+                    assertThat(a).as(String.join(" ", cmd)).isEqualTo(b);
+                }
+            }
+            Map<String, String> a = info(ours, "replication"), b = info(theirs, "replication");
+            assertThat(a.get("master_sync_in_progress")).isEqualTo(b.get("master_sync_in_progress")).isEqualTo("1");
+            assertThat(new ArrayList<>(a.keySet())).isEqualTo(new ArrayList<>(b.keySet()));
+            ours.configSet("key-load-delay", "0");
+            theirs.configSet("key-load-delay", "0");
+            m1.set("after", "load");
+            awaitCaughtUp(m1, ours);
+            assertThat(ours.get("after")).isEqualTo("load");
+            assertThat(ours.dbSize()).isEqualTo(3001);
+            assertThat(ours.replicaofNoOne()).isEqualTo("OK");
+        }
+    }
 }
