@@ -1083,7 +1083,8 @@ public final class MasterLink {
         long now = nowMillis();
         if (now - lastCronMillis < 1000) return;
         lastCronMillis = now;
-        if (masterHost == null) return;
+        // Not while the start-up load runs (Redis's cron does not run during it either).
+        if (masterHost == null || (server.loading.inProgress() && !loadingRdb)) return;
         long timeoutMs = server.config.replTimeout * 1000L;
         if ((state == State.CONNECTING || state.handshake()) && now - transferLastIoMillis > timeoutMs) {
             server.log.warning("Timeout connecting to the MASTER...");
