@@ -50,6 +50,11 @@ public final class RdbFileLoader {
         this.server = server;
     }
 
+    /** The repl-stream-db AUX field of the last file loaded, or -1 (a replica selects it for its master's stream). */
+    public long replStreamDb() {
+        return replStreamDb;
+    }
+
     /**
      * Loads file into fresh (a keyspace nobody else touches: this may run on a loader thread),
      * reporting progress to loading (null: none). Returns false if the file does not exist;
@@ -166,8 +171,9 @@ public final class RdbFileLoader {
                         expireAt = lfuFreq = lruIdle = -1;
                         continue;
                     }
-                    if (expireAt != -1 && expireAt < now) {
-                        // A primary drops keys that expired while the file sat on disk.
+                    if (expireAt != -1 && expireAt < now && !server.roleReplica) {
+                        // A primary drops keys that expired while the file sat on disk; a replica keeps
+                        // them for its master's DEL (Redis's iAmMaster check).
                         keysExpired++;
                     } else {
                         if (db.dict.get(key) != null) {

@@ -342,6 +342,7 @@ public final class RdbPersistence {
     /** writeCommandsDeniedByDiskError: MISCONF for writes and PING after a failed background save. */
     String checkDiskError(Client c, Command cmd) {
         if (lastBgsaveOk || !server.config.stopWritesOnBgsaveError || server.config.savePoints.length == 0) return null;
+        if (c.has(Client.MASTER)) return null; // a replica obeys its master (Redis's mustObeyClient)
         if (cmd.has(Command.WRITE) || cmd.fullName.equals("ping")) return Errors.MISCONF;
         // EXEC of a transaction that queued a write before the save failed (Redis's mstate.cmd_flags).
         if (cmd.fullName.equals("exec") && (dev.starling.command.MultiCommands.queuedFlags(c) & Command.WRITE) != 0) return Errors.MISCONF;

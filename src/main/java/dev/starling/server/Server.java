@@ -97,9 +97,12 @@ public final class Server {
         dev.starling.keyspace.KeyspaceCron.install(this);
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
+        // READONLY after MISCONF, MASTERDOWN after the subscribed-context check, as processCommand.
+        dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
-        // After the pub/sub context check, as Redis's processCommand checks loading after it.
+        masterLink.installStaleCheck();
+        // After the pub/sub context (and MASTERDOWN) checks, as Redis's processCommand checks loading after them.
         loading.install();
         commands.rebuildIndex();
         propagator.install();
@@ -380,7 +383,25 @@ public final class Server {
         return !(sa instanceof InetSocketAddress a) || a.getAddress() == null || a.getAddress().isLoopbackAddress();
     }
 
-    void freeClient(Client c) {
+    /**
+     * Registers a client for a connection this server opened itself (a replica's link to its
+     * master, Redis's replicationCreateMasterClient): listed by CLIENT LIST, authenticated, flagged
+     * with flags. Its owner feeds it commands and calls {@link #freeClient} when the link ends.
+     */
+    public Client createLinkClient(Channel ch, int flags) {
+        Client c = new Client(this, ch, nextClientId++);
+        c.flags |= flags;
+        c.authenticated = true;
+        clients.put(c.id, c);
+        return c;
+    }
+
+    /** The executor's event loop (connections the server opens itself are registered on it). */
+    public EventLoopGroup eventLoop() {
+        return loop;
+    }
+
+    public void freeClient(Client c) {
         if (reading == c) reading = null;
         clients.remove(c.id);
         c.discardOutput();
