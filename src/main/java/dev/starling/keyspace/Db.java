@@ -226,7 +226,7 @@ public final class Db {
     public boolean expireIfNeeded(byte[] key) {
         long when = getExpire(key);
         if (when < 0 || when >= ks.now) return false; // Redis: expired only when now > when
-        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return true;
+        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return !ks.expireHook.ignoreExpiry();
         deleteExpired(key);
         return true;
     }

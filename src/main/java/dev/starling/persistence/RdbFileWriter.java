@@ -58,6 +58,10 @@ public final class RdbFileWriter implements SnapshotConsumer, RdbSink {
     volatile long peakQueuedBytes;
     /** Set by the writer thread on an I/O error; the executor stops producing. */
     volatile String ioError;
+    /** rdb-key-save-delay's source (null: no delay); keys serialized so far, and those the writer thread has slept for. */
+    dev.starling.config.Config delayConfig;
+    volatile long keysSerialized;
+    private long keysDelayed;
     /** The save finished (successfully or not) from the consumer's point of view. */
     boolean ended;
     String endError;
@@ -152,6 +156,12 @@ public final class RdbFileWriter implements SnapshotConsumer, RdbSink {
         if (evictionInfo == 1) idle = ks.idleMillis(lru) / 1000;
         else if (evictionInfo == 2) freq = ks.lfuDecrAndReturn(lru);
         w.saveKeyValuePair(key, value, expireAt, idle, freq);
+        if (delayConfig != null) {
+            // rdb-key-save-delay: Redis's child sleeps per key. A queued save sleeps on the writer
+            // thread instead (drain), which back-pressure turns into a slow walk; a synchronous one here.
+            if (queued) keysSerialized++;
+            else if (delayConfig.rdbKeySaveDelay != 0) Loading.debugDelay(delayConfig.rdbKeySaveDelay);
+        }
     }
 
     @Override
@@ -183,15 +193,31 @@ public final class RdbFileWriter implements SnapshotConsumer, RdbSink {
             for (;;) {
                 byte[] chunk = queue.take();
                 if (chunk == END) {
-                    file.force(true);
+                    if (ioError != null) return ioError;
+                    try {
+                        file.force(true);
+                    } catch (IOException e) {
+                        return "(fsync): " + e.getMessage();
+                    }
                     return null;
                 }
-                if (chunk == CANCEL) return "cancelled";
+                // A write error stops the walk through a cancel: report the error, not a kill.
+                if (chunk == CANCEL) return ioError != null ? ioError : "cancelled";
                 if (ioError == null) {
                     try {
                         writeFully(file, ByteBuffer.wrap(chunk));
                     } catch (IOException e) {
-                        ioError = String.valueOf(e.getMessage());
+                        ioError = "(rdbSaveRio): " + e.getMessage();
+                    }
+                }
+                if (delayConfig != null) {
+                    for (long k = keysSerialized; keysDelayed < k; keysDelayed++) {
+                        int d = delayConfig.rdbKeySaveDelay;
+                        if (d == 0) {
+                            keysDelayed = k;
+                            break;
+                        }
+                        Loading.debugDelay(d);
                     }
                 }
                 long left = queuedBytes.addAndGet(-chunk.length);
@@ -200,8 +226,6 @@ public final class RdbFileWriter implements SnapshotConsumer, RdbSink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
-        } catch (IOException e) {
-            return String.valueOf(e.getMessage());
         } finally {
             try {
                 file.close();

@@ -29,5 +29,14 @@
  * it ({@code crc()} after writing EOF). A snapshot consumer that must serialize a key at once can
  * write into a memory writer and take its bytes per chunk ({@code toByteArray}, {@code resetMemory};
  * the CRC continues across chunks).
+ *
+ * <h2>Loading a whole dataset</h2>
+ * {@link dev.starling.persistence.Loading} ({@code server.loading}) is the server's loading state
+ * and the one way to load a dataset while serving: a job fills a fresh keyspace on its own thread
+ * (clients get -LOADING meanwhile, INFO shows the loading_* fields), the executor swaps it in when
+ * the job succeeds, and nothing changes when it fails or is cancelled. The RDB file at start-up uses
+ * it ({@code RdbPersistence.startLoadingFromDisk}, {@code RdbFileLoader.load(file, keyspace, progress)});
+ * a replica's full sync can run the same loader over the transfer, and a loader that must run on
+ * the executor (the AOF replaying commands) can use {@code begin}/{@code end} for the state alone.
  */
 package dev.starling.persistence;

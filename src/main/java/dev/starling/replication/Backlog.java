@@ -86,6 +86,8 @@ public final class Backlog implements StreamConsumer {
 
     private final ByteBufAllocator alloc;
     private final java.util.function.LongSupplier configuredSize;
+    /** master_repl_offset: an empty backlog starts at its next byte, wherever it has moved to. */
+    private final java.util.function.LongSupplier streamOffset;
     private final ArrayList<Block> blocks = new ArrayList<>();
     private final ArrayList<Reader> readers = new ArrayList<>();
     /** master_repl_offset as the backlog has seen it. */
@@ -94,18 +96,32 @@ public final class Backlog implements StreamConsumer {
     private long firstByteOffset;
     Listener listener;
 
-    /** A backlog starting at end (Redis's createReplicationBacklog: nothing held, the next byte first). */
-    Backlog(ByteBufAllocator alloc, long end, java.util.function.LongSupplier configuredSize) {
+    /**
+     * A backlog starting at the stream's current offset (Redis's createReplicationBacklog: nothing
+     * held, the next byte first). While empty it follows the offset (a replica adopts its master's
+     * offset after a full sync), so its first byte is always the next one.
+     */
+    Backlog(ByteBufAllocator alloc, java.util.function.LongSupplier streamOffset, java.util.function.LongSupplier configuredSize) {
         this.alloc = alloc;
-        this.end = end;
+        this.streamOffset = streamOffset;
+        this.end = streamOffset.getAsLong();
         this.firstByteOffset = end + 1;
         this.configuredSize = configuredSize;
+    }
+
+    /** An empty backlog moves with the stream's offset. */
+    private void realign() {
+        if (histlen == 0 && readers.isEmpty()) {
+            end = streamOffset.getAsLong();
+            firstByteOffset = end + 1;
+        }
     }
 
     // ---------------------------------------------------------------- INFO
 
     /** repl_backlog_first_byte_offset. */
     public long firstByteOffset() {
+        realign();
         return firstByteOffset;
     }
 
@@ -116,6 +132,7 @@ public final class Backlog implements StreamConsumer {
 
     /** The offset of the last byte held (master_repl_offset). */
     public long end() {
+        realign();
         return end;
     }
 
@@ -137,6 +154,7 @@ public final class Backlog implements StreamConsumer {
     public void append(ByteBuf data, int targets, int selectedDb, long endOffset) {
         if ((targets & Propagator.PROPAGATE_REPL) == 0) return; // not replica bytes (the offset did not move)
         int len = data.readableBytes();
+        if (histlen == 0) end = endOffset - len; // empty: starts where this chunk does
         if (len <= PROTO_REPLY_CHUNK_BYTES) feed(data, data.readerIndex(), len);
         else feedPieces(data, data.readerIndex(), len);
         histlen += len;
@@ -250,6 +268,7 @@ public final class Backlog implements StreamConsumer {
      * (masterTryPartialResynchronization's backlog check).
      */
     public boolean canServe(long psyncOffset) {
+        realign();
         return psyncOffset >= firstByteOffset && psyncOffset <= firstByteOffset + histlen;
     }
 
@@ -259,6 +278,7 @@ public final class Backlog implements StreamConsumer {
      * reader passes them or is closed.
      */
     public Reader openReader(long pos) {
+        realign();
         if (pos < firstByteOffset - 1 || pos > end) throw new IllegalArgumentException("offset " + pos + " not in backlog");
         Reader r = new Reader(pos);
         readers.add(r);

@@ -111,6 +111,32 @@ public final class Primary {
         return p;
     }
 
+    /**
+     * Wires the replica side: SYNC needs its link up (-NOMASTERLINK), REPLCONF GETACK sends its
+     * ACK, and it tells us where Redis disconnects a replica's own replicas (disconnectSlaves).
+     */
+    public void follow(MasterLink link) {
+        this.masterLink = link;
+        masterLinkUp = link::linkUp;
+        replicaSendAck = link::sendAck;
+        link.replicasListener = this::disconnectReplicas;
+    }
+
+    private MasterLink masterLink;
+
+    /**
+     * Redis's disconnectSlaves: our replicas resync with us. newHistory (a full sync from our own
+     * master: replicationAttachToNewMaster) also starts the backlog over, so none can PSYNC into
+     * the old history; the replica's new backlog then follows its master's stream.
+     */
+    private void disconnectReplicas(boolean newHistory) {
+        for (ReplicaLink r : new ArrayList<>(replicas)) freeReplica(r);
+        if (newHistory) {
+            freeReplicationBacklog();
+            createReplicationBacklog();
+        }
+    }
+
     // ---------------------------------------------------------------- backlog
 
     /**
@@ -118,7 +144,7 @@ public final class Primary {
      * replica side, which keeps a backlog too (for its own replicas and for PSYNC after a promotion).
      */
     public void createReplicationBacklog() {
-        Backlog b = new Backlog(ByteBufAllocator.DEFAULT, repl.offset(), () -> server.config.replBacklogSize);
+        Backlog b = new Backlog(ByteBufAllocator.DEFAULT, repl::offset, () -> server.config.replBacklogSize);
         b.listener = this::backlogGrew;
         repl.backlog = b;
         server.propagator.stream.addConsumer(b);
@@ -674,6 +700,8 @@ public final class Primary {
 
     /** Every cron tick: pending full syncs; once a second, Redis's replicationCron (master part). */
     private void cron() {
+        // A replica keeps a backlog whether or not it has replicas, to serve PSYNC once promoted.
+        if (server.roleReplica && repl.backlog == null && masterLinkUp.getAsBoolean()) createReplicationBacklog();
         replicationStartPendingFork();
         long now = server.clock.millis();
         if (now - lastReplCronMillis < 1000) return;

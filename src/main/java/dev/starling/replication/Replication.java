@@ -28,20 +28,30 @@ public final class Replication {
     public Primary primary;
     /** The replication backlog, or null (Redis's server.repl_backlog); see {@link Backlog}. */
     public Backlog backlog;
+    /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
+    public MasterLink masterLink;
 
     public Replication(Server server) {
         this.server = server;
     }
 
     /**
-     * Redis's rdbPopulateSaveInfo, for the RDB aux fields: {repl-stream-db, repl-id, repl-offset}
-     * of a primary with a backlog, or null (no replication history worth saving). The stream db
-     * is the one the stream last selected (0 if none since a full sync: the next write SELECTs).
+     * Redis's rdbPopulateSaveInfo, for the RDB aux fields: {repl-stream-db, repl-id, repl-offset},
+     * or null (no replication history worth saving). On a primary with a backlog the stream db is
+     * the one the stream last selected (0 if none since a full sync: the next write SELECTs); on
+     * a replica, the database its master's stream has selected.
      */
     public String[] rdbPopulateSaveInfo() {
-        if (server.roleReplica || backlog == null) return null;
-        int db = server.propagator.stream.selectedDb();
-        return new String[] {Integer.toString(db == -1 ? 0 : db), replid, Long.toString(offset())};
+        int db;
+        if (!server.roleReplica) {
+            if (backlog == null) return null;
+            db = server.propagator.stream.selectedDb();
+            if (db == -1) db = 0;
+        } else {
+            db = masterLink == null ? -1 : masterLink.streamDbForRdb();
+            if (db == -1) return null;
+        }
+        return new String[] {Integer.toString(db), replid, Long.toString(offset())};
     }
 
     /** master_repl_offset. */
@@ -68,12 +78,15 @@ public final class Replication {
         replid2 = replid;
         secondReplOffset = offset() + 1;
         changeReplicationId();
+        server.log.warning("Setting secondary replication ID to " + replid2 + ", valid up to offset: " + secondReplOffset
+                + ". New replication ID is " + replid);
     }
 
     /** The "# Replication" INFO section, Redis 7.0's fields in its order. */
     public void appendInfo(StringBuilder sb) {
         sb.append("# Replication\r\n");
-        field(sb, "role", "master");
+        if (masterLink != null && masterLink.isReplica()) masterLink.appendInfo(sb);
+        else field(sb, "role", "master");
         field(sb, "connected_slaves", Integer.toString(primary == null ? 0 : primary.replicas.size()));
         if (primary != null) primary.appendInfoReplicas(sb);
         field(sb, "master_failover_state", "no-failover");
@@ -88,7 +101,7 @@ public final class Replication {
         field(sb, "repl_backlog_histlen", Long.toString(b != null ? b.histlen() : 0));
     }
 
-    private static void field(StringBuilder sb, String name, String value) {
+    static void field(StringBuilder sb, String name, String value) {
         sb.append(name).append(':').append(value).append("\r\n");
     }
 }

@@ -104,10 +104,12 @@ public final class Main {
         }
         server.log.raw(banner(config.port, pid));
         server.log.warning("Server initialized");
-        if (!server.rdb.loadDataFromDiskOnExecutor()) System.exit(1);
-        server.log.notice("Ready to accept connections");
         writePidFile(server);
         Signals.install(server);
+        // The listeners are bound: clients get -LOADING while the file loads (Redis 7.0's order).
+        int loaded = server.rdb.loadDataFromDiskAtStart();
+        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_FATAL) System.exit(1);
+        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_OK) server.log.notice("Ready to accept connections");
         server.awaitTermination();
     }
 

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The backlog alone: jemalloc-sized blocks, trimming, readers holding blocks, PSYNC windows. */
 class BacklogTest {
     private final long[] size = {16 * 1024};
-    private final Backlog b = new Backlog(new UnpooledByteBufAllocator(false), 0, () -> size[0]);
+    private final Backlog b = new Backlog(new UnpooledByteBufAllocator(false), () -> 0L, () -> size[0]);
     private final ByteArrayOutputStream all = new ByteArrayOutputStream();
 
     /** Appends one SET command of a value of n bytes, as the stream would. */
