@@ -365,4 +365,33 @@ class PrimaryReplicationTest {
             }
         }
     }
+
+    /**
+     * A chain: redis-server primary, Starling replica, redis-server sub-replica. Starling serves
+     * its replica from its master's stream relayed into its backlog; once promoted (REPLICAOF NO
+     * ONE) the sub-replica continues by PSYNC with the old id (replid2), without a full sync.
+     */
+    @Test
+    void chained_starlingReplicaServesSubReplica_thenPromotedContinues() {
+        try (RedisReference top = RedisReference.start("--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes");
+             ServerFixture s = starling(); Jedis jt = new Jedis("127.0.0.1", top.port(), 20_000); Jedis js = s.jedis()) {
+            populate(jt);
+            js.replicaof("127.0.0.1", top.port());
+            await().atMost(SYNC).until(() -> "up".equals(info(js, "master_link_status")));
+            try (RedisReference sub = replicaOf(s); Jedis jsub = new Jedis("127.0.0.1", sub.port(), 20_000)) {
+                writeLoad(jt, 2000, 5);
+                await().atMost(SYNC).until(() -> info(jt, "master_repl_offset").equals(info(js, "master_repl_offset")));
+                awaitInSync(s, sub);
+                assertThat(digest(js)).isEqualTo(digest(jt));
+                assertThat(info(jsub, "master_replid")).isEqualTo(info(jt, "master_replid"));
+                assertThat(info(js, "connected_slaves")).isEqualTo("1");
+                js.replicaofNoOne();
+                writeLoad(js, 500, 6);
+                awaitInSync(s, sub);
+                assertThat(stat(js, "sync_full")).isEqualTo(1);
+                assertThat(stat(js, "sync_partial_ok")).isEqualTo(1);
+                assertThat(info(jsub, "master_replid")).isEqualTo(info(js, "master_replid"));
+            }
+        }
+    }
 }
