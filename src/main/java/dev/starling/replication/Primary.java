@@ -16,6 +16,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 
 import java.nio.charset.StandardCharsets;
+
+import static dev.starling.protocol.Resp.equalsAscii;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 
@@ -210,12 +212,12 @@ public final class Primary {
     void syncCommand(Client c) {
         if (c.has(Client.REPLICA)) return; // already a replica: ignored, no reply
         boolean psync = c.argv[0].length == 5;
-        if (psync && c.argc > 3 && eq(c.argv[3], "failover")) {
+        if (psync && c.argc > 3 && equalsAscii(c.argv[3], "failover")) {
             if (!server.roleReplica) {
                 c.addReplyError(Errors.PSYNC_FAILOVER_MASTER);
                 return;
             }
-            if (!eq(c.argv[1], repl.replid)) {
+            if (!equalsAscii(c.argv[1], repl.replid)) {
                 c.addReplyError(Errors.PSYNC_FAILOVER_REPLID);
                 return;
             }
@@ -492,26 +494,26 @@ public final class Primary {
         }
         for (int j = 1; j < c.argc; j += 2) {
             byte[] opt = c.argv[j], val = c.argv[j + 1];
-            if (eq(opt, "listening-port")) {
+            if (equalsAscii(opt, "listening-port")) {
                 if (!c.getLongLong(val, null)) return;
                 link(c).listeningPort = (int) c.llval;
-            } else if (eq(opt, "ip-address")) {
+            } else if (equalsAscii(opt, "ip-address")) {
                 if (val.length >= NET_HOST_STR_LEN) {
                     c.addReplyError(Errors.replconfIpTooLong(val.length));
                     return;
                 }
                 link(c).announcedIp = new String(val, StandardCharsets.UTF_8);
-            } else if (eq(opt, "capa")) {
+            } else if (equalsAscii(opt, "capa")) {
                 // Capabilities this primary does not know are ignored.
-                if (eq(val, "eof")) link(c).capa |= ReplicaLink.CAPA_EOF;
-                else if (eq(val, "psync2")) link(c).capa |= ReplicaLink.CAPA_PSYNC2;
-            } else if (eq(opt, "ack")) {
+                if (equalsAscii(val, "eof")) link(c).capa |= ReplicaLink.CAPA_EOF;
+                else if (equalsAscii(val, "psync2")) link(c).capa |= ReplicaLink.CAPA_PSYNC2;
+            } else if (equalsAscii(opt, "ack")) {
                 replconfAck(c, j);
                 return; // never a reply
-            } else if (eq(opt, "getack")) {
+            } else if (equalsAscii(opt, "getack")) {
                 if (server.roleReplica && replicaSendAck != null) replicaSendAck.run();
                 return;
-            } else if (eq(opt, "rdb-only")) {
+            } else if (equalsAscii(opt, "rdb-only")) {
                 if (!c.getLongLong(val, Errors.NOT_INTEGER)) return;
                 if (c.llval < 0 || c.llval > 1) {
                     c.addReplyError(Errors.rangeLong(0, 1));
@@ -533,7 +535,7 @@ public final class Primary {
         long off = dev.starling.protocol.Numbers.parseLong(c.argv[j + 1]);
         if (!dev.starling.protocol.Numbers.isValidLong(off, c.argv[j + 1])) return;
         if (off > r.ackOff) r.ackOff = off;
-        if (c.argc > j + 3 && eq(c.argv[j + 2], "fack")) {
+        if (c.argc > j + 3 && equalsAscii(c.argv[j + 2], "fack")) {
             long fack = dev.starling.protocol.Numbers.parseLong(c.argv[j + 3]);
             if (!dev.starling.protocol.Numbers.isValidLong(fack, c.argv[j + 3])) return;
             if (fack > r.aofOff) r.aofOff = fack;
@@ -744,11 +746,6 @@ public final class Primary {
         return server.clock.millis() / 1000;
     }
 
-    private static boolean eq(byte[] a, String s) {
-        if (a.length != s.length()) return false;
-        for (int i = 0; i < a.length; i++) if (Character.toLowerCase((char) (a[i] & 0xff)) != Character.toLowerCase(s.charAt(i))) return false;
-        return true;
-    }
 
     /** Checks the backlog's invariants and that every replica reader is inside it; an error or null (tests). */
     public String validate() {
