@@ -171,7 +171,11 @@ public final class Primary {
         }
     }
 
-    /** Writes what r has not read yet while its socket takes it. */
+    /**
+     * Writes what r has not read yet while its socket takes it. The socket is flushed once per
+     * event-loop turn ({@link #flushReplicas}), as Redis writes to replicas once per beforeSleep:
+     * with many clients each batch would otherwise cost the replica link its own write(2).
+     */
     void pump(ReplicaLink r) {
         if (!r.streaming()) return;
         Channel ch = r.client.channel;
@@ -185,7 +189,23 @@ public final class Primary {
             ch.write(s, ch.voidPromise());
             wrote = true;
         }
-        if (wrote) ch.flush();
+        if (wrote && !r.flushQueued) {
+            r.flushQueued = true;
+            toFlush.add(r);
+            if (toFlush.size() == 1) server.execute(flushReplicasTask);
+        }
+    }
+
+    private final ArrayList<ReplicaLink> toFlush = new ArrayList<>();
+    private final Runnable flushReplicasTask = this::flushReplicas;
+
+    private void flushReplicas() {
+        for (int i = 0; i < toFlush.size(); i++) {
+            ReplicaLink r = toFlush.get(i);
+            r.flushQueued = false;
+            r.client.channel.flush();
+        }
+        toFlush.clear();
     }
 
     /** CLIENT LIST omem of a replica: what its reader has not sent plus what its socket holds. */

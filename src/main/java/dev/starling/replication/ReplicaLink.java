@@ -46,6 +46,8 @@ public final class ReplicaLink {
     long psyncInitialOffset;
     /** Where the replica reads the stream, or null. */
     Backlog.Reader reader;
+    /** Written to since the last flush of its socket (see Primary.pump). */
+    boolean flushQueued;
     /** The full sync serving this replica, while one does. */
     FullSync sync;
 
