@@ -47,12 +47,28 @@ import java.util.function.Consumer;
  * {@link #BATCH_KEYS} records) through a blocking queue, whose hand-off publishes them.
  *
  * <h2>Back-pressure</h2>
- * {@link #queuedBytes} counts the bytes of published batches not yet written (string and copied
- * bytes, element arrays referenced, serialized bytes); its peak is the save's "copy-on-write"
- * figure. {@link #start} drives the walk with a {@link SnapshotDriver} that pauses above
+ * {@link #queuedBytes} counts the bytes of published batches not yet written (string values and
+ * copied buffers, element arrays referenced, serialized bytes, plus a fixed overhead per record or
+ * element that stands for the record and the key); its peak is the save's "copy-on-write" figure
+ * (rdb_last_cow_size). A referenced value costs memory only if a write replaces it before the
+ * thread is done with it, so the figure is an upper bound of the extra memory. {@link #start} drives the walk with a {@link SnapshotDriver} that pauses above
  * {@link #highWater}; the thread resumes it when the queue drains below {@link #lowWater}. The
  * batch being filled is published at the end of every walk slice, so a pause never strands it.
  * rdb-key-save-delay ({@link #delayConfig}) is slept per key on the thread.
+ *
+ * <h2>Use (BGSAVE, replica full sync, AOF rewrite preamble)</h2>
+ * <pre>{@code
+ * RdbSnapshotSerializer ser = new RdbSnapshotSerializer(server.keyspace, sink, config.rdbcompression,
+ *         config.rdbchecksum, config.maxmemoryPolicy, (w, snap) -> w.saveAuxField("aof-base", "1"));
+ * Snapshot s = ser.start(server, "starling-fullsync", (err, cancelled) -> server.execute(() -> done(err)));
+ * ...
+ * s.cancel(); // the replica went away: finish reports cancelled
+ * }</pre>
+ * The sink's write runs on the serializer thread and may block (a socket whose buffer is full):
+ * the queue then fills and the walk pauses. Framing around the RDB (a diskless sync's
+ * {@code $EOF:<mark>} prefix and suffix) is the sink's business: write the prefix before the first
+ * chunk and the suffix in finish. The header runs on the executor at the cut, so it may read
+ * replication state (repl-id, repl-offset) consistent with the cut.
  *
  * <h2>Synchronous use</h2>
  * Without {@link #start} (SAVE, shutdown, DEBUG RELOAD) the same consumer writes every key
@@ -77,8 +93,10 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     private static final int CHUNK = 64 * 1024;
     /** Record kinds below 0; a key record's kind is its RDB type. */
     private static final byte RAW = -1, RESIZEDB = -2, SERIALIZED = -3;
-    /** Per-element overhead counted in the queue's weight (the record or the reference). */
-    private static final int OVERHEAD = 16;
+    /** Overhead counted in the queue's weight per record (its slots in the batch, and the key). */
+    private static final int OVERHEAD = 32;
+    /** The same for an element of a captured collection (its reference in the capture's array). */
+    private static final int ELEMENT_OVERHEAD = 8;
 
     private final Keyspace ks;
     private final RdbSink sink;
@@ -222,7 +240,9 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
 
     /** One key as an immutable capture (see the class comment), appended to the batch. */
     private void capture(int db, byte[] key, Object v, long expireAt, long evict) {
-        long w = key.length + OVERHEAD;
+        // Keys count as the fixed overhead: they are referenced, never copied, and the dict holds
+        // them anyway (not reading key.length here saves a cache miss per key).
+        long w = OVERHEAD;
         if (v instanceof byte[] b) {
             add(Rdb.TYPE_STRING, db, key, b, expireAt, evict, w + b.length);
         } else if (v instanceof RawString r) {
@@ -268,7 +288,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
 
     private void collect(byte[] b) {
         collected[collectedN++] = b;
-        collectedBytes += b.length + OVERHEAD;
+        collectedBytes += b.length + ELEMENT_OVERHEAD;
     }
 
     private byte[][] endCollect() {
@@ -349,7 +369,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
                 plain[i] = x.isPlain();
                 sizes[i] = x.size();
                 nodes[i] = compressed[i] ? stored.clone() : Arrays.copyOf(stored, x.size());
-                bytes += nodes[i].length + OVERHEAD;
+                bytes += nodes[i].length + ELEMENT_OVERHEAD;
             }
         }
     }
@@ -368,7 +388,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             for (ZSkiplist.Node x = zsl.last(); x != null; x = x.prev(), i++) {
                 members[i] = x.key;
                 scores[i] = x.score;
-                bytes += x.key.length + 8 + OVERHEAD;
+                bytes += x.key.length + 8 + ELEMENT_OVERHEAD;
             }
         }
     }
