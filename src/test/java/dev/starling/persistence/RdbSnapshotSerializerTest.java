@@ -158,9 +158,7 @@ class RdbSnapshotSerializerTest {
             populate(s);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writes = new AtomicLong();
-            List<Thread> writers = new ArrayList<>();
-            for (int i = 0; i < 3; i++) writers.add(writer(s, stop, writes));
-            await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > 2_000);
+            List<Thread> writers = SnapshotDriverTest.startWriters(writes, i -> writer(s, stop, writes));
             AtomicReference<Map<String, String>> cut = new AtomicReference<>();
             long before = writes.get();
             byte[] rdb = threaded(s, "noeviction", cut);
