@@ -21,11 +21,13 @@ import java.nio.file.StandardOpenOption;
  *
  * <h2>Forkless BGSAVE</h2>
  * Redis forks a child that writes the file from its copy-on-write view. Here a
- * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}; the
- * consumer ({@link RdbFileWriter}) serializes each key there and queues the bytes for a writer
- * thread, which writes, fsyncs and renames. The walk pauses while more than {@link #HIGH_WATER}
- * bytes are queued and resumes below {@link #LOW_WATER}. What a fork would cost in copied pages
- * is here the queue's peak (rdb_last_cow_size); latest_fork_usec stays 0.
+ * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}, which
+ * only hands each key's value over by reference (or a copy of a mutable buffer) to an
+ * {@link RdbSnapshotSerializer}; its thread encodes, compresses, checksums and writes the file
+ * ({@link RdbFileWriter}), then fsyncs; the executor renames it. The walk pauses while more than
+ * {@link RdbSnapshotSerializer#HIGH_WATER} bytes are queued and resumes below its low-water mark.
+ * What a fork would cost in copied pages is here the queue's peak (rdb_last_cow_size);
+ * latest_fork_usec stays 0.
  *
  * <h2>Where Redis prints a child's pid</h2>
  * There is no child: "Background saving started by pid N" prints the server's own pid, and the
@@ -35,7 +37,6 @@ import java.nio.file.StandardOpenOption;
  * <p>Everything runs on the executor except the writer thread's part of a BGSAVE.
  */
 public final class RdbPersistence {
-    static final long HIGH_WATER = 8L << 20, LOW_WATER = 2L << 20;
     /** With rdb-key-save-delay set the walk stays a few chunks ahead of the (slowed) writer thread. */
     static final long SLOW_HIGH_WATER = 128L << 10, SLOW_LOW_WATER = 64L << 10;
     /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
@@ -124,8 +125,8 @@ public final class RdbPersistence {
         Path tmp = dir().toPath().resolve(tmpName);
         FileChannel ch = openTemp(tmp, tmpName);
         if (ch == null) return false;
-        RdbFileWriter w = newWriter(ch, false);
-        Snapshot s = server.keyspace.startSnapshot(w);
+        RdbFileWriter w = newWriter(ch);
+        Snapshot s = server.keyspace.startSnapshot(w.serializer);
         while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
         String op = "rdbSaveRio"; // Redis's err_op: the step that failed
         try {
@@ -163,12 +164,12 @@ public final class RdbPersistence {
     }
 
     /** A file writer for the keyspace as it is now, with the current rdbcompression, rdbchecksum and policy. */
-    private RdbFileWriter newWriter(FileChannel ch, boolean queued) {
+    private RdbFileWriter newWriter(FileChannel ch) {
         server.keyspace.updateTime();
-        RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
+        RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression,
                 server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory(),
                 server.replication.rdbPopulateSaveInfo());
-        if (server.config.rdbKeySaveDelay != 0) w.delayConfig = server.config;
+        if (server.config.rdbKeySaveDelay != 0) w.serializer.delayConfig = server.config;
         return w;
     }
 
@@ -240,29 +241,31 @@ public final class RdbPersistence {
             if (listener != null) server.execute(() -> listener.bgsaveDone(false));
             return true;
         }
-        RdbFileWriter w = newWriter(ch, true);
-        Snapshot s = server.keyspace.startSnapshot(w);
-        Bgsave b = new Bgsave(s, w, nowSec());
-        b.listener = listener;
-        bgsave = b;
-        boolean slow = w.delayConfig != null;
-        long high = slow ? SLOW_HIGH_WATER : HIGH_WATER, low = slow ? SLOW_LOW_WATER : LOW_WATER;
-        SnapshotDriver driver = new SnapshotDriver(server, s, () -> w.queuedBytes.get() > high);
-        Thread t = new Thread(() -> {
-            String err = w.drain(low, driver::resume);
-            boolean cancelled = "cancelled".equals(err);
-            if (err != null) deleteQuietly(tmp);
-            else if (w.ioError != null) {
-                err = w.ioError;
-                deleteQuietly(tmp);
+        RdbFileWriter w = newWriter(ch);
+        RdbSnapshotSerializer ser = w.serializer;
+        if (ser.delayConfig != null) {
+            ser.highWater = SLOW_HIGH_WATER;
+            ser.lowWater = SLOW_LOW_WATER;
+            ser.batchBytes = SLOW_LOW_WATER / 4;
+        }
+        Bgsave[] started = new Bgsave[1];
+        // The finish callback runs on the serializer thread; Bgsave is set before the walk can end.
+        Snapshot s = ser.start(server, "starling-bgsave", (err, cancelled) -> {
+            if (err == null) {
+                try {
+                    ch.force(true);
+                } catch (IOException e) {
+                    err = "(fsync): " + e.getMessage();
+                }
             }
+            closeQuietly(ch);
+            if (err != null) deleteQuietly(tmp);
             String result = err;
-            server.execute(() -> bgsaveDone(b, tmp, tmpName, result, cancelled));
-        }, "starling-bgsave");
-        t.setDaemon(true);
-        t.start();
+            server.execute(() -> bgsaveDone(started[0], tmp, tmpName, result, cancelled));
+        });
+        bgsave = started[0] = new Bgsave(s, w, nowSec());
+        started[0].listener = listener;
         server.log.notice("Background saving started by pid " + pid);
-        driver.start();
         return true;
     }
 
@@ -272,7 +275,7 @@ public final class RdbPersistence {
         if (err == null && b.snapshot.state() != Snapshot.DONE) err = String.valueOf(b.snapshot.failure());
         bgsave = null;
         lastBgsaveTimeSec = nowSec() - b.startSec;
-        lastCowSize = b.writer.peakQueuedBytes;
+        lastCowSize = b.writer.serializer.peakQueuedBytes();
         if (cancelled) {
             // Redis's killRDBChild sends SIGUSR1: not an error for stop-writes-on-bgsave-error.
             server.log.warning("Background saving terminated by signal 10");

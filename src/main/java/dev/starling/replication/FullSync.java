@@ -1,10 +1,9 @@
 package dev.starling.replication;
 
 import dev.starling.keyspace.Snapshot;
-import dev.starling.keyspace.SnapshotConsumer;
 import dev.starling.persistence.RdbFileWriter;
 import dev.starling.persistence.RdbSink;
-import dev.starling.persistence.SnapshotDriver;
+import dev.starling.persistence.RdbSnapshotSerializer;
 import dev.starling.server.Server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -30,16 +29,16 @@ import java.util.ArrayList;
  * (a zero-copy file region), then goes online.
  *
  * <h2>Socket target (diskless)</h2>
- * The snapshot is serialized on the executor straight to the replicas' channels:
- * {@code $EOF:<40 hex chars>\r\n}, the RDB, the same 40 chars. The walk pauses while any target's
- * channel is not writable (Netty's high-water mark) and resumes when all are, so a slow replica
- * slows the transfer instead of growing memory; writes meanwhile still hand over the keys they
- * touch, which is the bounded extra. Once the EOF mark is on the wire the replica is ONLINE and its
- * stream starts with its first REPLCONF ACK, as in 7.0.
+ * An {@link RdbSnapshotSerializer} (the executor captures keys, its thread encodes) streams
+ * {@code $EOF:<40 hex chars>\r\n}, the RDB, the same 40 chars to the replicas' channels. Its thread
+ * waits while any target's channel is above its high-water mark, so its queue fills and the walk
+ * pauses: a slow replica slows the transfer instead of growing memory, and writes meanwhile still
+ * hand over the keys they touch, which is the bounded extra. Once the EOF mark is on the wire the
+ * replica is ONLINE and its stream starts with its first REPLCONF ACK, as in 7.0.
  *
  * <p>Executor thread only.
  */
-final class FullSync implements SnapshotConsumer, RdbSink {
+final class FullSync implements RdbSink {
     /** Redis's RDB_EOF_MARK_SIZE. */
     static final int EOF_MARK_SIZE = 40;
 
@@ -49,9 +48,15 @@ final class FullSync implements SnapshotConsumer, RdbSink {
     /** master_repl_offset at the cut. */
     final long offset;
     final ArrayList<ReplicaLink> targets = new ArrayList<>();
-    private RdbFileWriter rdb;
+    private RdbSnapshotSerializer serializer;
     private Snapshot snapshot;
-    private SnapshotDriver driver;
+    /** The targets' channels as the serializer thread sees them. */
+    private volatile Channel[] channels = new Channel[0];
+    /** Bytes the serializer thread handed to channels, added to INFO's count at the end. */
+    private final java.util.concurrent.atomic.AtomicLong sentBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Signalled when a target's socket drains. */
+    private final Object drained = new Object();
+    private volatile boolean stopped;
     private byte[] mark;
     private int pendingMarks;
     private boolean finished;
@@ -112,69 +117,85 @@ final class FullSync implements SnapshotConsumer, RdbSink {
 
     // ---------------------------------------------------------------- sockets
 
-    /** Writes the EOF-mark preamble to every target and starts the snapshot walk. */
+    /**
+     * Writes the EOF-mark preamble to every target, takes the snapshot (the cut is now) and starts
+     * the serializer thread that streams the RDB to the targets' channels.
+     */
     void startSocket(String[] aux) {
         mark = Server.randomHex(EOF_MARK_SIZE).getBytes(StandardCharsets.US_ASCII);
         byte[] preamble = ("$EOF:" + new String(mark, StandardCharsets.US_ASCII) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         for (ReplicaLink r : targets) primary.write(r, preamble, true);
+        updateChannels();
         server.keyspace.updateTime();
-        rdb = RdbFileWriter.toSink(server.keyspace, this, server.config.rdbcompression, server.config.rdbchecksum,
-                server.config.maxmemoryPolicy, server.usedMemory(), aux);
-        // Logged first: an empty keyspace is sent whole inside startSnapshot.
+        long usedMem = server.usedMemory();
+        serializer = new RdbSnapshotSerializer(server.keyspace, this, server.config.rdbcompression, server.config.rdbchecksum,
+                server.config.maxmemoryPolicy, (w, snap) -> RdbFileWriter.saveInfoAuxFields(w, snap, usedMem, aux));
         server.log.notice("Background RDB transfer started by pid " + ProcessHandle.current().pid());
-        snapshot = server.keyspace.startSnapshot(this);
-        if (snapshot.state() == Snapshot.RUNNING) {
-            driver = new SnapshotDriver(server, snapshot, this::backedUp);
-            driver.start();
+        snapshot = serializer.start(server, "starling-fullsync",
+                (err, cancelled) -> server.execute(() -> transferEnded(err, cancelled)));
+    }
+
+    /** The targets' channels, for the serializer thread (republished when a target goes). */
+    private void updateChannels() {
+        Channel[] chs = new Channel[targets.size()];
+        for (int i = 0; i < chs.length; i++) chs[i] = targets.get(i).client.channel;
+        channels = chs;
+    }
+
+    /**
+     * Serializer thread: one chunk of RDB to every target (Netty queues the writes for the event
+     * loop), then waits while a target's socket is backed up, so the serializer's queue fills and
+     * the snapshot walk pauses instead of memory growing.
+     */
+    @Override
+    public void write(byte[] b, int off, int len) {
+        Channel[] chs = channels;
+        ByteBuf buf = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(len);
+        buf.writeBytes(b, off, len);
+        for (Channel ch : chs) {
+            if (!ch.isActive()) continue;
+            ch.writeAndFlush(buf.retainedDuplicate(), ch.voidPromise());
+            sentBytes.addAndGet(len);
+        }
+        buf.release();
+        synchronized (drained) {
+            while (!stopped && backedUp()) {
+                try {
+                    drained.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
-    /** True while a target's socket is backed up: the walk pauses. */
+    /** True while an active target's channel is above its high-water mark. */
     private boolean backedUp() {
-        for (int i = 0; i < targets.size(); i++) {
-            Channel ch = targets.get(i).client.channel;
-            if (ch.isActive() && !ch.isWritable()) return true;
-        }
+        for (Channel ch : channels) if (ch.isActive() && !ch.isWritable()) return true;
         return false;
     }
 
-    /** A target's channel became writable: resume the walk once none is backed up. */
+    /** A target's channel became writable (executor): wake the serializer thread. */
     void writable() {
-        if (driver != null && snapshot.isPaused() && !backedUp()) driver.resume();
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-        ByteBuf buf = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(len);
-        buf.writeBytes(b, off, len);
-        for (int i = 0; i < targets.size(); i++) {
-            Channel ch = targets.get(i).client.channel;
-            if (!ch.isActive()) continue;
-            ch.writeAndFlush(buf.retainedDuplicate(), ch.voidPromise());
-            primary.statNetReplOutputBytes += len;
+        synchronized (drained) {
+            drained.notifyAll();
         }
-        buf.release();
     }
 
-    @Override
-    public void begin(Snapshot s) {
-        rdb.begin(s);
-    }
-
-    @Override
-    public void dbStart(int db, long keys, long volatileKeys) {
-        rdb.dbStart(db, keys, volatileKeys);
-    }
-
-    @Override
-    public void key(int db, byte[] key, Object value, long expireAt, int lru) {
-        rdb.key(db, key, value, expireAt, lru);
-    }
-
-    /** The whole RDB has been handed to the channels: the EOF mark follows. */
-    @Override
-    public void end() {
-        rdb.end();
+    /** The serializer is done (executor): the EOF mark follows the RDB, or the targets are dropped. */
+    private void transferEnded(String err, boolean cancelled) {
+        primary.statNetReplOutputBytes += sentBytes.getAndSet(0);
+        if (cancelled || err != null) {
+            finish();
+            server.log.warning(cancelled ? "Background transfer terminated by signal 10" : "Background transfer error");
+            for (ReplicaLink r : new ArrayList<>(targets)) {
+                if (!cancelled) server.log.warning("SYNC failed. BGSAVE child returned an error");
+                primary.freeReplica(r);
+            }
+            targets.clear();
+            return;
+        }
         ArrayList<Channel> up = new ArrayList<>();
         for (ReplicaLink r : targets) if (r.client.channel.isActive()) up.add(r.client.channel);
         // One count per mark plus one for this loop: a write that completes at once must not end the transfer early.
@@ -211,18 +232,10 @@ final class FullSync implements SnapshotConsumer, RdbSink {
         targets.clear();
     }
 
-    @Override
-    public void cancelled() {
-        rdb.cancelled();
-        finish();
-        server.log.warning("Background transfer terminated by signal 10");
-        for (ReplicaLink r : new ArrayList<>(targets)) primary.freeReplica(r);
-        targets.clear();
-    }
-
     /** A target disconnected; the last one gone stops a socket transfer (no one to send it to). */
     void targetGone(ReplicaLink r) {
         targets.remove(r);
+        if (socket) updateChannels();
         if (socket && targets.isEmpty() && snapshot != null && snapshot.state() == Snapshot.RUNNING) {
             server.log.warning("Diskless rdb transfer, last replica dropped, killing fork child.");
             snapshot.cancel();
@@ -232,6 +245,8 @@ final class FullSync implements SnapshotConsumer, RdbSink {
     /** The "child" is gone: the next full sync may start. */
     private void finish() {
         finished = true;
+        stopped = true;
+        writable();
         if (primary.sync == this) primary.sync = null;
     }
 
