@@ -13,17 +13,6 @@ ROUNDS=${ROUNDS:-3}
 WORK=$(mktemp -d /tmp/primary-sync.XXXXXX)
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-field() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: -v f="$2" '$1 == f {print $2}'; }
-
-caught_up() {
-  [ "$(field "$2" master_link_status)" = "up" ] && [ "$(field "$2" slave_repl_offset)" = "$(field "$1" master_repl_offset)" ]
-}
-
-wait_caught_up() {
-  until caught_up "$1" "$2"; do sleep 0.01; done
-}
-
 echo "primary: $KEYS keys of 100 bytes; replica: redis-server 7.0; write load: $WRITES writes, pipeline 16" >&2
 declare -A sync_times catchup_times rps
 for round in $(seq 1 "$ROUNDS"); do
@@ -58,7 +47,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 echo "| primary | full sync of $KEYS keys to a redis-server replica (s) | SET -P 16 with the replica attached (rps) | replica catch-up after the load (s) |"
 echo "|---|---:|---:|---:|"
 for kind in redis starling; do
