@@ -86,3 +86,19 @@ supports() {
   local port=$1; shift
   ! redis-cli -p "$port" "$@" 2>&1 | head -1 | grep -q "^ERR unknown command"
 }
+
+# Replication benchmarks: timing and INFO replication fields.
+now() { date +%s.%N; }
+field() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: -v f="$2" '$1 == f {print $2}'; }
+
+# caught_up PRIMARY REPLICA: the link is up and the replica applied everything the primary sent.
+caught_up() {
+  [ "$(field "$2" master_link_status)" = "up" ] && [ "$(field "$2" slave_repl_offset)" = "$(field "$1" master_repl_offset)" ]
+}
+
+wait_caught_up() {
+  until caught_up "$1" "$2"; do sleep 0.01; done
+}
+
+# median "x y z": the median, 3 decimals.
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }

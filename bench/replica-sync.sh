@@ -12,18 +12,6 @@ ROUNDS=${ROUNDS:-3}
 WORK=$(mktemp -d /tmp/replica-sync.XXXXXX)
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-field() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: -v f="$2" '$1 == f {print $2}'; }
-
-# caught_up PRIMARY REPLICA: the link is up and the replica applied everything the primary sent.
-caught_up() {
-  [ "$(field "$2" master_link_status)" = "up" ] && [ "$(field "$2" slave_repl_offset)" = "$(field "$1" master_repl_offset)" ]
-}
-
-wait_caught_up() {
-  until caught_up "$1" "$2"; do sleep 0.01; done
-}
-
 pport=$(free_port)
 start_redis "$pport" --repl-diskless-sync-delay 0 --dir "$WORK"
 primary_pid=$LAST_PID
@@ -54,7 +42,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 echo "| replica | full sync of $KEYS keys (s) | catch-up after $WRITES pipelined writes (s) |"
 echo "|---|---:|---:|"
 for kind in redis starling; do

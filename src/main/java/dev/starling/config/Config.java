@@ -90,6 +90,8 @@ public final class Config {
     public int replPingReplicaPeriod = 10, replTimeout = 60;
     public long replBacklogSize = 1L << 20, replBacklogTtl = 3600;
     public int minReplicasToWrite = 0, minReplicasMaxLag = 10;
+    public boolean replDisklessSync = true;
+    public int replDisklessSyncDelay = 5, replDisklessSyncMaxReplicas = 0;
     public boolean clusterEnabled = false;
     public String clusterAnnounceHostname = "";
     public int tlsPort = 0;
@@ -461,9 +463,9 @@ public final class Config {
         stringOpt("replica-announce-ip", alias("slave-announce-ip"), 0, "", null, null);
         intOpt("replica-announce-port", alias("slave-announce-port"), 0, 0, 0, 65535, null, null);
         intOpt("replica-priority", alias("slave-priority"), 0, 100, 0, Integer.MAX_VALUE, null, null);
-        boolOpt("repl-diskless-sync", 0, true, null, null);
-        intOpt("repl-diskless-sync-delay", 0, 5, 0, Integer.MAX_VALUE, null, null);
-        intOpt("repl-diskless-sync-max-replicas", 0, 0, 0, Integer.MAX_VALUE, null, null);
+        boolOpt("repl-diskless-sync", 0, true, v -> replDisklessSync = v, () -> replDisklessSync);
+        intOpt("repl-diskless-sync-delay", 0, 5, 0, Integer.MAX_VALUE, v -> replDisklessSyncDelay = v, () -> replDisklessSyncDelay);
+        intOpt("repl-diskless-sync-max-replicas", 0, 0, 0, Integer.MAX_VALUE, v -> replDisklessSyncMaxReplicas = v, () -> replDisklessSyncMaxReplicas);
         enumOpt("repl-diskless-load", 0, "disabled", new String[] {"disabled", "on-empty-db", "swapdb"}, null, null);
         boolOpt("repl-disable-tcp-nodelay", 0, false, null, null);
         intOpt("repl-ping-replica-period", alias("repl-ping-slave-period"), 0, 10, 1, Integer.MAX_VALUE, v -> replPingReplicaPeriod = v, () -> replPingReplicaPeriod);

@@ -62,12 +62,20 @@ public final class RdbPersistence {
         final Snapshot snapshot;
         final RdbFileWriter writer;
         final long startSec;
+        /** Told when it ends (a disk-based replica full sync), or null. */
+        BgsaveListener listener;
 
         Bgsave(Snapshot snapshot, RdbFileWriter writer, long startSec) {
             this.snapshot = snapshot;
             this.writer = writer;
             this.startSec = startSec;
         }
+    }
+
+    /** Told on the executor when a BGSAVE ends (replication's disk target, updateSlavesWaitingBgsave). */
+    public interface BgsaveListener {
+        /** ok: dbfilename now holds the snapshot. */
+        void bgsaveDone(boolean ok);
     }
 
     private RdbPersistence(Server server) {
@@ -159,7 +167,8 @@ public final class RdbPersistence {
     private RdbFileWriter newWriter(FileChannel ch) {
         server.keyspace.updateTime();
         RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression,
-                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory(),
+                server.replication.rdbPopulateSaveInfo());
         if (server.config.rdbKeySaveDelay != 0) w.serializer.delayConfig = server.config;
         return w;
     }
@@ -209,6 +218,14 @@ public final class RdbPersistence {
 
     /** rdbSaveBackground: starts a forkless BGSAVE; false if one runs already. */
     public boolean rdbSaveBackground() {
+        return rdbSaveBackground(null);
+    }
+
+    /**
+     * rdbSaveBackground for a replica full sync with disk target: as BGSAVE, and listener is told
+     * how it ended (also when the file could not even be opened). False if a BGSAVE runs already.
+     */
+    public boolean rdbSaveBackground(BgsaveListener listener) {
         if (bgsave != null) return false;
         dirtyBeforeBgsave = server.dirty;
         lastBgsaveTry = nowSec();
@@ -221,6 +238,7 @@ public final class RdbPersistence {
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
             lastBgsaveTimeSec = 0;
+            if (listener != null) server.execute(() -> listener.bgsaveDone(false));
             return true;
         }
         RdbFileWriter w = newWriter(ch);
@@ -246,6 +264,7 @@ public final class RdbPersistence {
             server.execute(() -> bgsaveDone(started[0], tmp, tmpName, result, cancelled));
         });
         bgsave = started[0] = new Bgsave(s, w, nowSec());
+        started[0].listener = listener;
         server.log.notice("Background saving started by pid " + pid);
         return true;
     }
@@ -271,6 +290,7 @@ public final class RdbPersistence {
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
         }
+        if (b.listener != null) b.listener.bgsaveDone(err == null && !cancelled);
     }
 
     /** killRDBChild: cancels a running BGSAVE (FLUSHALL, shutdown); its temp file is removed. */

@@ -131,6 +131,24 @@ public final class Errors {
     public static final String VALUE_NAN_OR_INF = "value is NaN or Infinity";
     public static final String VALUE_OUT_OF_RANGE = "value is out of range";
 
+    // Replication, primary side (replication.c, server.c).
+    public static final String NOREPLICAS = "-NOREPLICAS Not enough good replicas to write.";
+    public static final String NOMASTERLINK_SYNC = "-NOMASTERLINK Can't SYNC while not connected with my master";
+    public static final String SYNC_PENDING_OUTPUT = "SYNC and PSYNC are invalid with pending output";
+    public static final String PSYNC_FAILOVER_MASTER = "PSYNC FAILOVER can't be sent to a master.";
+    public static final String PSYNC_FAILOVER_REPLID = "PSYNC FAILOVER replid must match my replid.";
+    public static final String BGSAVE_FAILED_REPLICATION = "BGSAVE failed, replication can't continue";
+    public static final String WAIT_ON_REPLICA = "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
+            + "if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
+
+    public static String replconfUnrecognized(byte[] option) {
+        return "Unrecognized REPLCONF option: " + new String(option, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public static String replconfIpTooLong(int len) {
+        return "REPLCONF ip-address provided by replica instance is too long: " + len + " bytes";
+    }
+
     /** Redis's getRangeLongFromObjectOrReply without a message. */
     public static String rangeLong(long min, long max) {
         return "value is out of range, value must between " + min + " and " + max;

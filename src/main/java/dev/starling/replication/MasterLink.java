@@ -209,6 +209,15 @@ public final class MasterLink {
         server.commandFilters.add(this::checkStale);
     }
 
+    /**
+     * The database the master's stream has selected, for rdbPopulateSaveInfo's repl-stream-db on a
+     * replica: the master client's, else the cached master's, else -1 (no replication info).
+     */
+    int streamDbForRdb() {
+        if (master != null) return master.db.id;
+        return hasCached ? cachedDb : -1;
+    }
+
     /** master_link_status:up (the primary side refuses SYNC with -NOMASTERLINK otherwise). */
     public boolean linkUp() {
         return state == State.CONNECTED;

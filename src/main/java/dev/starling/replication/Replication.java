@@ -24,11 +24,34 @@ public final class Replication {
     /** second_repl_offset: up to where replid2 is valid (+1), or -1. */
     public long secondReplOffset = -1;
 
+    /** The primary side: connected replicas, full syncs, WAIT (set by {@link Primary#install}). */
+    public Primary primary;
+    /** The replication backlog, or null (Redis's server.repl_backlog); see {@link Backlog}. */
+    public Backlog backlog;
     /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
     public MasterLink masterLink;
 
     public Replication(Server server) {
         this.server = server;
+    }
+
+    /**
+     * Redis's rdbPopulateSaveInfo, for the RDB aux fields: {repl-stream-db, repl-id, repl-offset},
+     * or null (no replication history worth saving). On a primary with a backlog the stream db is
+     * the one the stream last selected (0 if none since a full sync: the next write SELECTs); on
+     * a replica, the database its master's stream has selected.
+     */
+    public String[] rdbPopulateSaveInfo() {
+        int db;
+        if (!server.roleReplica) {
+            if (backlog == null) return null;
+            db = server.propagator.stream.selectedDb();
+            if (db == -1) db = 0;
+        } else {
+            db = masterLink == null ? -1 : masterLink.streamDbForRdb();
+            if (db == -1) return null;
+        }
+        return new String[] {Integer.toString(db), replid, Long.toString(offset())};
     }
 
     /** master_repl_offset. */
@@ -64,16 +87,18 @@ public final class Replication {
         sb.append("# Replication\r\n");
         if (masterLink != null && masterLink.isReplica()) masterLink.appendInfo(sb);
         else field(sb, "role", "master");
-        field(sb, "connected_slaves", "0");
+        field(sb, "connected_slaves", Integer.toString(primary == null ? 0 : primary.replicas.size()));
+        if (primary != null) primary.appendInfoReplicas(sb);
         field(sb, "master_failover_state", "no-failover");
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", Long.toString(offset()));
         field(sb, "second_repl_offset", Long.toString(secondReplOffset));
-        field(sb, "repl_backlog_active", "0");
+        Backlog b = backlog;
+        field(sb, "repl_backlog_active", b != null ? "1" : "0");
         field(sb, "repl_backlog_size", Long.toString(server.config.replBacklogSize));
-        field(sb, "repl_backlog_first_byte_offset", "0");
-        field(sb, "repl_backlog_histlen", "0");
+        field(sb, "repl_backlog_first_byte_offset", Long.toString(b != null ? b.firstByteOffset() : 0));
+        field(sb, "repl_backlog_histlen", Long.toString(b != null ? b.histlen() : 0));
     }
 
     static void field(StringBuilder sb, String name, String value) {

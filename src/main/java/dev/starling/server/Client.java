@@ -74,6 +74,8 @@ public final class Client {
     public long obufSoftLimitReachedTime;
     /** What the client is blocked on (BLPOP ...), or null; owned by {@link Blocking}. */
     public Blocking.State bstate;
+    /** master_repl_offset after this client's last command that propagated something (Redis's woff; WAIT). */
+    public long woff;
     /** CLIENT TRACKING redirect id (redir=), -1 if none. */
     public long trackingRedirect = -1;
 
@@ -135,7 +137,8 @@ public final class Client {
 
     /** The buffer to write a reply into, or null if replies are suppressed for this client. */
     private ByteBuf buf() {
-        if ((replyMode == REPLY_OFF || replyMode == REPLY_SKIP) && !pushing || channel == null || has(MASTER)) return null;
+        // A replica's socket carries the replication stream (written by replication.ReplicaLink), never replies.
+        if ((replyMode == REPLY_OFF || replyMode == REPLY_SKIP) && !pushing || channel == null || has(MASTER | REPLICA)) return null;
         if (out == null) {
             out = channel.alloc().ioBuffer(512);
             // Replies to the client being read are flushed at the end of its batch; others need the task.

@@ -31,7 +31,8 @@ public final class ClientInfo {
     /** The full CLIENT LIST line of c, without the trailing newline. */
     public static String describe(Client c) {
         long now = c.server.clock.millis();
-        long omem = c.outputBytes();
+        // A replica's output buffer is how far it is behind in the backlog plus what its socket holds.
+        long omem = c.has(Client.REPLICA) ? c.server.replication.primary.replicaOutputBytes(c) : c.outputBytes();
         // Memory fields follow Redis's accounting for a fresh connection (a 16 KB read grows the
         // sds query buffer to 20474 usable bytes; the reply buffer is 16 KB), so tools that parse
         // or compare them see Redis-like numbers; they are estimates, not JVM measurements.

@@ -48,10 +48,19 @@ public final class OutputBufferLimits {
      */
     public static boolean closeIfReached(Client c) {
         if (c.channel == null) return false; // fake clients are never freed here, as in Redis
+        return closeIfReached(c, c.replyBytes());
+    }
+
+    /**
+     * As {@link #closeIfReached(Client)} with the output size measured by the caller: for a replica,
+     * how far it is behind in the backlog plus what its socket has not taken
+     * (dev.starling.replication.ReplicaLink).
+     */
+    public static boolean closeIfReached(Client c, long used) {
+        if (c.channel == null) return false;
         if (c.has(Client.CLOSE_ASAP)) return false;
         long[] l = c.server.config.clientOutputBufferLimits[clientType(c)];
         if (l[0] == 0 && l[1] == 0) return false; // no limits for this class (normal clients by default)
-        long used = c.replyBytes();
         if (used == 0 && clientType(c) != REPLICA) return false;
         if (!reached(c, used)) return false;
         String info = ClientInfo.describe(c);

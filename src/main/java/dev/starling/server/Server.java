@@ -97,8 +97,10 @@ public final class Server {
         dev.starling.keyspace.KeyspaceCron.install(this);
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
-        // READONLY after MISCONF, MASTERDOWN after the subscribed-context check, as processCommand.
+        // NOREPLICAS, then READONLY, after MISCONF; MASTERDOWN after the subscribed-context check, as processCommand.
+        dev.starling.replication.Primary primary = dev.starling.replication.Primary.install(this);
         dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
+        primary.follow(masterLink);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         masterLink.installStaleCheck();
@@ -718,7 +720,7 @@ public final class Server {
     public void call(Client c, Command cmd) {
         keyspace.updateTime();
         int propFlags = propagator.beforeCall(c);
-        long dirtyBefore = dirty;
+        long dirtyBefore = dirty, offsetBefore = propagator.stream.offset();
         long start = clock.nanos();
         try {
             cmd.handler.execute(c);
@@ -733,6 +735,7 @@ public final class Server {
         stats.numCommands++;
         for (int i = 0, n = callListeners.size(); i < n; i++) callListeners.get(i).afterCall(c, cmd, micros);
         propagator.afterCall(c, cmd, dirty > dirtyBefore, propFlags);
+        if (propagator.stream.offset() != offsetBefore) c.woff = propagator.stream.offset(); // WAIT waits for this
     }
 
     // ---------------------------------------------------------------- cron

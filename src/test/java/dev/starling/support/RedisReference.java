@@ -75,6 +75,15 @@ public final class RedisReference implements AutoCloseable {
         return port;
     }
 
+    /** The process id (fault tests stop and continue it with SIGSTOP/SIGCONT). */
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
     public RespClient raw() {
         return new RespClient(port);
     }
