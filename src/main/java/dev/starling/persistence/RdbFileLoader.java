@@ -41,6 +41,10 @@ public final class RdbFileLoader {
     /** AUX fields of interest (rdbLoadRio records the replication ones). */
     String redisVer, replId;
     long replOffset = -1, replStreamDb = -1, aofBase = -1;
+    /** RDBFLAGS_AOF_PREAMBLE: keys already expired are loaded too (an AOF's base), as Redis does. */
+    boolean aofPreamble;
+    /** Bytes of the file the RDB took, checksum included (where an old-style AOF's tail starts). */
+    long consumed;
 
     public RdbFileLoader(Server server) {
         this.server = server;
@@ -65,6 +69,7 @@ public final class RdbFileLoader {
             for (int i = 0; i < fresh.length; i++) fresh[i] = new Db(server.keyspace, i);
             try {
                 loadRio(r, fresh);
+                consumed = r.processedBytes();
             } catch (RdbException e) {
                 throw new LoadError(e.getMessage(), r.processedBytes(), e.kind == RdbException.Kind.SHORT_READ);
             }
@@ -169,7 +174,7 @@ public final class RdbFileLoader {
                         expireAt = lfuFreq = lruIdle = -1;
                         continue;
                     }
-                    if (expireAt != -1 && expireAt < now) {
+                    if (expireAt != -1 && expireAt < now && !aofPreamble) {
                         // A primary drops keys that expired while the file sat on disk.
                         keysExpired++;
                     } else {

@@ -40,7 +40,9 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
     private static final int CHUNK = 64 * 1024;
     private static final byte[] END = new byte[0], CANCEL = new byte[0];
 
-    private final RdbWriter w;
+    final RdbWriter w;
+    /** The aof-base AUX field: true when this file is an AOF's RDB base (RDBFLAGS_AOF_PREAMBLE). */
+    boolean aofBase;
     private final Keyspace ks;
     private final FileChannel file;
     private final boolean queued;
@@ -97,7 +99,7 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
         w.saveAuxField("redis-bits", "64");
         w.saveAuxField("ctime", Long.toString(snapshot.cutMillis / 1000));
         w.saveAuxField("used-mem", Long.toString(usedMemAtCut));
-        w.saveAuxField("aof-base", "0");
+        w.saveAuxField("aof-base", aofBase ? "1" : "0");
     }
 
     @Override
@@ -130,6 +132,13 @@ final class RdbFileWriter implements SnapshotConsumer, RdbSink {
         w.saveType(Rdb.OPCODE_EOF);
         long crc = w.crc();
         w.saveMillisecondTime(crc);
+        w.flush();
+        ended = true;
+        if (queued) queue.add(END);
+    }
+
+    /** Ends a file that is not RDB (an AOF base in command form): no EOF opcode, no checksum. */
+    void endRaw() {
         w.flush();
         ended = true;
         if (queued) queue.add(END);

@@ -104,7 +104,9 @@ public final class Main {
         }
         server.log.raw(banner(config.port, pid));
         server.log.warning("Server initialized");
-        if (!server.rdb.loadDataFromDiskOnExecutor()) System.exit(1);
+        // loadDataFromDisk: the AOF when appendonly is yes (Redis 7.0 then ignores the RDB file), else the RDB.
+        boolean loaded = config.appendonly ? server.aof.loadAtStartOnExecutor() : server.rdb.loadDataFromDiskOnExecutor();
+        if (!loaded) System.exit(1);
         server.log.notice("Ready to accept connections");
         writePidFile(server);
         Signals.install(server);

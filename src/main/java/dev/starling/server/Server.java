@@ -97,6 +97,8 @@ public final class Server {
         dev.starling.keyspace.KeyspaceCron.install(this);
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
+        // Right after RDB's filter: Redis checks the RDB and then the AOF MISCONF in one place.
+        aof = dev.starling.persistence.AofPersistence.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         commands.rebuildIndex();
@@ -105,6 +107,8 @@ public final class Server {
 
     /** RDB files: SAVE, BGSAVE, save points, loading. */
     public final dev.starling.persistence.RdbPersistence rdb;
+    /** The append-only file: writing, BGREWRITEAOF, loading (package persistence). */
+    public final dev.starling.persistence.AofPersistence aof;
     /** Propagation of writes to the replication stream and the AOF (package replication). */
     public final dev.starling.replication.Propagator propagator = new dev.starling.replication.Propagator(this);
     /** Replication ids, offsets and role; the primary and replica sides (package replication). */
@@ -547,11 +551,28 @@ public final class Server {
 
     private void flushClient(Client c) {
         propagator.flushStream(); // replicas and the AOF get the writes before the client its reply
+        if (replyBarrier != null && replyBarrier.hold(c)) return;
+        writeReplies(c);
+    }
+
+    /** Writes c's pending replies now (and closes it if it asked to be); see {@link ReplyBarrier}. */
+    public void writeReplies(Client c) {
         c.flush();
         if (c.has(Client.CLOSE_AFTER_REPLY) && c.channel != null) {
             c.channel.close();
         }
     }
+
+    /**
+     * Asked before a client's replies are written: true keeps them back, and the barrier's owner
+     * calls {@link #writeReplies} later (appendfsync always: until the AOF bytes they follow are
+     * fsynced).
+     */
+    public interface ReplyBarrier {
+        boolean hold(Client c);
+    }
+
+    public ReplyBarrier replyBarrier;
 
     /** Queues c for the flush task (replies produced outside c's own read batch). */
     void markPendingWrite(Client c) {

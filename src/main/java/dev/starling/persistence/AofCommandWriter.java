@@ -1,0 +1,246 @@
+package dev.starling.persistence;
+
+import dev.starling.keyspace.Snapshot;
+import dev.starling.keyspace.SnapshotConsumer;
+import dev.starling.protocol.Numbers;
+import dev.starling.types.Hash;
+import dev.starling.types.IntSet;
+import dev.starling.types.Listpack;
+import dev.starling.types.Quicklist;
+import dev.starling.types.RawString;
+import dev.starling.types.SetValue;
+import dev.starling.types.StreamValue;
+import dev.starling.types.ZSet;
+import dev.starling.types.ZSkiplist;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An AOF base in command form (aof.c's rewriteAppendOnlyFileRio, used when aof-use-rdb-preamble
+ * is no): an optional {@code #TS:} annotation, then per database a SELECT and one command per key
+ * (SET, RPUSH, SADD, ZADD, HMSET, at most {@link #ITEMS_PER_CMD} elements each, as
+ * AOF_REWRITE_ITEMS_PER_CMD), then PEXPIREAT for a key with a TTL. A stream is written as
+ * RESTORE of its DUMP payload (Starling has no stream commands to replay). The bytes go through
+ * an {@link RdbFileWriter}'s queue and writer thread, exactly as an RDB base's do.
+ */
+final class AofCommandWriter implements SnapshotConsumer {
+    static final int ITEMS_PER_CMD = 64;
+    private static final byte[] SELECT = ascii("SELECT"), SET = ascii("SET"), RPUSH = ascii("RPUSH"), SADD = ascii("SADD"),
+            ZADD = ascii("ZADD"), HMSET = ascii("HMSET"), PEXPIREAT = ascii("PEXPIREAT"), RESTORE = ascii("RESTORE"),
+            ZERO = ascii("0");
+
+    final RdbFileWriter io;
+    private final RdbWriter w;
+    private final long timestampUnix;
+    private final boolean rdbcompression;
+    private int currentDb = -1;
+    private final byte[] num = new byte[24];
+
+    /** timestampUnix: the {@code #TS:} annotation to start with, or -1 for none (aof-timestamp-enabled). */
+    AofCommandWriter(RdbFileWriter io, long timestampUnix, boolean rdbcompression) {
+        this.io = io;
+        this.w = io.w;
+        this.timestampUnix = timestampUnix;
+        this.rdbcompression = rdbcompression;
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void begin(Snapshot snapshot) {
+        if (timestampUnix >= 0) raw(ascii("#TS:" + timestampUnix + "\r\n"));
+    }
+
+    @Override
+    public void dbStart(int db, long keys, long volatileKeys) {
+        select(db);
+    }
+
+    private void select(int db) {
+        header(2);
+        bulk(SELECT);
+        bulkLong(db);
+        currentDb = db;
+    }
+
+    @Override
+    public void key(int db, byte[] key, Object value, long expireAt, int lru) {
+        if (db != currentDb) select(db);
+        if (value instanceof byte[] b) {
+            header(3);
+            bulk(SET);
+            bulk(key);
+            bulk(b);
+        } else if (value instanceof RawString r) {
+            header(3);
+            bulk(SET);
+            bulk(key);
+            bulk(r.buf, 0, r.len);
+        } else if (value instanceof Quicklist ql) {
+            rewriteList(key, ql);
+        } else if (value instanceof SetValue s) {
+            rewriteSet(key, s);
+        } else if (value instanceof ZSet z) {
+            rewriteZSet(key, z);
+        } else if (value instanceof Hash h) {
+            rewriteHash(key, h);
+        } else if (value instanceof StreamValue) {
+            header(4);
+            bulk(RESTORE);
+            bulk(key);
+            bulk(ZERO);
+            bulk(RdbWriter.dumpPayload(value, rdbcompression));
+        } else {
+            throw new IllegalArgumentException("cannot rewrite " + (value == null ? "null" : value.getClass().getName()));
+        }
+        if (expireAt != -1) {
+            header(3);
+            bulk(PEXPIREAT);
+            bulk(key);
+            bulkLong(expireAt);
+        }
+    }
+
+    /** Starts a command of cmdItems elements (each of width fields) when one is due. */
+    private long items, count;
+
+    private void startBatch(byte[] cmd, byte[] key, long total, int width) {
+        if (count == 0) {
+            long cmdItems = Math.min(total - items, ITEMS_PER_CMD);
+            header(2 + cmdItems * width);
+            bulk(cmd);
+            bulk(key);
+        }
+    }
+
+    private void endItem() {
+        items++;
+        if (++count == ITEMS_PER_CMD) count = 0;
+    }
+
+    private void resetBatch() {
+        items = 0;
+        count = 0;
+    }
+
+    private void rewriteList(byte[] key, Quicklist ql) {
+        resetBatch();
+        long total = ql.count();
+        Quicklist.Iter it = ql.iterator(true, false);
+        while (it.next()) {
+            startBatch(RPUSH, key, total, 1);
+            if (it.isInt()) bulkLong(it.intValue());
+            else bulk(it.buf(), it.off(), it.len());
+            endItem();
+        }
+        it.release();
+    }
+
+    private void rewriteSet(byte[] key, SetValue s) {
+        resetBatch();
+        long total = s.size();
+        if (s.isIntset()) {
+            byte[] is = s.intsetBytes();
+            for (int i = 0, n = IntSet.len(is); i < n; i++) {
+                startBatch(SADD, key, total, 1);
+                bulkLong(IntSet.get(is, i));
+                endItem();
+            }
+        } else {
+            for (byte[] m : s.members()) {
+                startBatch(SADD, key, total, 1);
+                bulk(m);
+                endItem();
+            }
+        }
+    }
+
+    private void rewriteZSet(byte[] key, ZSet z) {
+        resetBatch();
+        long total = z.length();
+        if (z.lp != null) {
+            byte[] lp = z.lp;
+            for (int eptr = Listpack.first(lp); eptr >= 0; ) {
+                int sptr = Listpack.next(lp, eptr);
+                startBatch(ZADD, key, total, 2);
+                bulkDouble(ZSet.zzlGetScore(lp, sptr));
+                bulk(Listpack.get(lp, eptr));
+                endItem();
+                eptr = Listpack.next(lp, sptr);
+            }
+        } else {
+            for (ZSkiplist.Node x = z.zsl.first(); x != null; x = x.next()) {
+                startBatch(ZADD, key, total, 2);
+                bulkDouble(x.score);
+                bulk(x.key);
+                endItem();
+            }
+        }
+    }
+
+    private void rewriteHash(byte[] key, Hash h) {
+        resetBatch();
+        long total = h.length();
+        h.forEach((f, v) -> {
+            startBatch(HMSET, key, total, 2);
+            bulk(f);
+            bulk(v);
+            endItem();
+        });
+    }
+
+    @Override
+    public void end() {
+        io.endRaw();
+    }
+
+    @Override
+    public void cancelled() {
+        io.cancelled();
+    }
+
+    // ---------------------------------------------------------------- RESP
+
+    private void raw(byte[] b) {
+        w.writeRaw(b, 0, b.length);
+    }
+
+    private void header(long n) {
+        int len = format('*', n);
+        w.writeRaw(num, 0, len);
+    }
+
+    private void bulk(byte[] b) {
+        bulk(b, 0, b.length);
+    }
+
+    private void bulk(byte[] b, int off, int len) {
+        int h = format('$', len);
+        w.writeRaw(num, 0, h);
+        w.writeRaw(b, off, len);
+        w.writeRaw(CRLF, 0, 2);
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private void bulkLong(long v) {
+        bulk(ascii(Long.toString(v)));
+    }
+
+    /** rioWriteBulkDouble: %.17g. */
+    private void bulkDouble(double d) {
+        bulk(ascii(Numbers.formatDouble(d)));
+    }
+
+    /** Writes prefix, n and CRLF into num; returns the length. */
+    private int format(char prefix, long n) {
+        String s = Long.toString(n);
+        num[0] = (byte) prefix;
+        for (int i = 0; i < s.length(); i++) num[1 + i] = (byte) s.charAt(i);
+        num[1 + s.length()] = '\r';
+        num[2 + s.length()] = '\n';
+        return s.length() + 3;
+    }
+}
