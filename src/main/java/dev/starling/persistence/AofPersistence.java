@@ -400,7 +400,7 @@ public final class AofPersistence implements StreamConsumer {
             }
             case "appendfsync" -> {
                 AofWriter w = writer;
-                if (w != null) w.policy = AofWriter.policyOf(server.config.appendfsync);
+                if (w != null) w.setPolicy(AofWriter.policyOf(server.config.appendfsync));
                 if (!heldClients.isEmpty()) queueRelease();
             }
             case "aof-timestamp-enabled" -> timestampEnabled = server.config.getBool("aof-timestamp-enabled");

@@ -134,6 +134,17 @@ final class AofWriter {
         if (curLen + n > cur.length) cur = java.util.Arrays.copyOf(cur, Math.max(cur.length * 2, curLen + n));
     }
 
+    /** The policy changed (CONFIG SET appendfsync): an fsync may be due at once. */
+    void setPolicy(int p) {
+        lock.lock();
+        try {
+            policy = p;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Wakes the thread if it waits for work (once per event-loop turn). */
     void kick() {
         lock.lock();
@@ -209,7 +220,8 @@ final class AofWriter {
                 boolean stop, sync;
                 lock.lock();
                 try {
-                    while (ops.isEmpty() && curLen == 0 && !stopping && !syncRequested && !fsyncDue()) {
+                    while (ops.isEmpty() && curLen == 0 && !stopping && !syncRequested && !fsyncDue()
+                            && !(policy == FSYNC_ALWAYS && written > synced)) {
                         idle = true;
                         try {
                             if (policy == FSYNC_EVERYSEC && synced < written) work.await(1000, TimeUnit.MILLISECONDS);
