@@ -213,7 +213,7 @@ public final class AofPersistence implements StreamConsumer {
             }
         }
         // The chunk's first command runs in the stream's database before it: select it if the file has another.
-        if (before >= 0 && before != aofSelectedDb) w.append(selectCommand(before));
+        if (before >= 0 && before != aofSelectedDb && !startsWithSelect(data)) w.append(selectCommand(before));
         w.append(data);
         aofSelectedDb = selectedDb;
         if (!kickQueued) {
@@ -226,6 +226,16 @@ public final class AofPersistence implements StreamConsumer {
         kickQueued = false;
         AofWriter w = writer;
         if (w != null) w.kick();
+    }
+
+    private static final byte[] SELECT_PREFIX = "*2\r\n$6\r\nSELECT\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** True if the chunk selects its database itself (the stream's db changed at its start). */
+    private static boolean startsWithSelect(ByteBuf data) {
+        if (data.readableBytes() < SELECT_PREFIX.length) return false;
+        int r = data.readerIndex();
+        for (int i = 0; i < SELECT_PREFIX.length; i++) if (data.getByte(r + i) != SELECT_PREFIX[i]) return false;
+        return true;
     }
 
     static byte[] selectCommand(int db) {

@@ -81,12 +81,17 @@ class RdbFileTest {
 
     /** Starts a process (Starling or redis-server) in dir; waits for PING unless expectExit. */
     Proc start(boolean starling, Path dir, String... options) throws Exception {
+        return startIn(procs, starling, dir, dir, options);
+    }
+
+    /** Starts a server in dir with its log in logDir, adds it to procs (stopped by the caller) and waits for PING. */
+    static Proc startIn(List<Proc> procs, boolean starling, Path dir, Path logDir, String... options) throws Exception {
         int port = freePort();
         List<String> cmd = starling ? starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
         cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
                 "--enable-debug-command", "yes", "--save", ""));
         cmd.addAll(List.of(options));
-        Path log = dir.resolve((starling ? "starling" : "redis") + "-" + port + ".log");
+        Path log = logDir.resolve((starling ? "starling" : "redis") + "-" + port + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Proc proc = new Proc(p, port, dir, log);
         procs.add(proc);
