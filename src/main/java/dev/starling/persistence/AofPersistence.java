@@ -880,7 +880,7 @@ public final class AofPersistence implements StreamConsumer {
 
     /** serverCron's AOF part: a scheduled rewrite, then the automatic rewrite on growth. */
     void cron() {
-        if (rewrite == null && !server.rdb.bgsaveInProgress() && rewriteScheduled && state != AOF_OFF) {
+        if (rewrite == null && !server.rdb.bgsaveInProgress() && rewriteScheduled) {
             rewriteAppendOnlyFileBackground();
         }
         long perc = server.config.getLong("auto-aof-rewrite-percentage");

@@ -215,6 +215,28 @@ class AofFileTest {
     }
 
     @Test
+    void bgrewriteaof_inMultiWithAofOff_scheduledThenBaseOnly_likeRedis() throws Exception {
+        Path sdir = Files.createTempDirectory("aof-off-s"), rdir = Files.createTempDirectory("aof-off-r");
+        Proc s = start(true, sdir), r = start(false, rdir);
+        for (Proc p : List.of(s, r)) {
+            try (Jedis j = p.jedis()) {
+                fill(j);
+                j.sendCommand(redis.clients.jedis.Protocol.Command.MULTI);
+                j.sendCommand(redis.clients.jedis.Protocol.Command.BGREWRITEAOF);
+                Object res = j.sendCommand(redis.clients.jedis.Protocol.Command.EXEC);
+                assertThat(new String((byte[]) ((List<?>) res).get(0), StandardCharsets.UTF_8))
+                        .isEqualTo("Background append only file rewriting scheduled");
+                await().atMost(Duration.ofSeconds(30)).until(() -> j.info("persistence").contains("aof_rewrites:1"));
+                awaitRewriteDone(j);
+                assertThat(j.info("persistence")).contains("aof_enabled:0", "aof_last_bgrewrite_status:ok")
+                        .doesNotContain("aof_current_size");
+            }
+        }
+        assertThat(manifest(sdir)).isEqualTo(manifest(rdir)).isEqualTo("file appendonly.aof.1.base.rdb seq 1 type b\n");
+        assertThat(aofFiles(sdir)).isEqualTo(aofFiles(rdir));
+    }
+
+    @Test
     void infoPersistence_aofFields_sameNamesAndOrderAsRedis() throws Exception {
         Proc s = start(true, Files.createTempDirectory("aof-info-s"), "--appendonly", "yes");
         Proc r = start(false, Files.createTempDirectory("aof-info-r"), "--appendonly", "yes");
