@@ -145,7 +145,7 @@ public final class AofManifest {
     }
 
     private static void line(StringBuilder sb, Info i) {
-        sb.append("file ").append(needsRepr(i.fileName) ? repr(i.fileName) : i.fileName)
+        sb.append("file ").append(needsRepr(i.fileName) ? dev.starling.config.ConfigLoader.repr(i.fileName) : i.fileName)
                 .append(" seq ").append(i.seq).append(" type ").append(i.type).append('\n');
     }
 
@@ -157,27 +157,6 @@ public final class AofManifest {
                     || c < 0x20 || c > 0x7e || c == ' ') return true;
         }
         return false;
-    }
-
-    /** sdscatrepr. */
-    private static String repr(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            switch (c) {
-                case '\\', '"' -> sb.append('\\').append((char) c);
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case 7 -> sb.append("\\a");
-                case '\b' -> sb.append("\\b");
-                default -> {
-                    if (c >= 0x20 && c <= 0x7e) sb.append((char) c);
-                    else sb.append(String.format("\\x%02x", c));
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 
     /** aofLoadManifestFromFile's parser, with its error texts. */

@@ -449,20 +449,7 @@ public final class AofPersistence implements StreamConsumer {
 
     /** {@link #loadAtStart} on the executor, waiting for it (Main's start-up path). */
     public boolean loadAtStartOnExecutor() throws InterruptedException {
-        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
-        server.execute(() -> {
-            try {
-                f.complete(loadAtStart());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
-        try {
-            return f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            server.log.warning("Fatal error loading the AOF: " + e.getCause() + ". Exiting.");
-            return false;
-        }
+        return RdbPersistence.onExecutor(server, this::loadAtStart, "Fatal error loading the AOF: ");
     }
 
     /** aofLoadManifestFromDisk: false (after Redis's FATAL block) if the manifest cannot be read. */
@@ -603,15 +590,9 @@ public final class AofPersistence implements StreamConsumer {
      * fsynced and renamed to target. False after logging Redis's line.
      */
     boolean rewriteAppendOnlyFile(Path target) {
-        String tmpName = "temp-rewriteaof-" + pid + ".aof";
-        Path tmp = dir().resolve(tmpName);
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            server.log.warning("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): " + RdbPersistence.ioReason(e));
-            return false;
-        }
+        Path tmp = dir().resolve("temp-rewriteaof-" + pid + ".aof");
+        FileChannel ch = openRewriteTemp(tmp);
+        if (ch == null) return false;
         RdbFileWriter io = baseWriter(ch, false);
         Snapshot s = server.keyspace.startSnapshot(consumerFor(io, rdbPreamble()));
         while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
@@ -635,6 +616,16 @@ public final class AofPersistence implements StreamConsumer {
         return true;
     }
 
+    /** Creates or truncates a rewrite's temp file; null after logging Redis's line. */
+    private FileChannel openRewriteTemp(Path tmp) {
+        try {
+            return FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            server.log.warning("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): " + RdbPersistence.ioReason(e));
+            return null;
+        }
+    }
+
     /** rewriteAppendOnlyFileBackground: false (and nothing started) if it could not start. */
     public boolean rewriteAppendOnlyFileBackground() {
         if (rewrite != null || server.rdb.bgsaveInProgress()) return false;
@@ -652,12 +643,9 @@ public final class AofPersistence implements StreamConsumer {
         rewrites++;
         String tmpName = "temp-rewriteaof-bg-" + pid + ".aof";
         Path tmp = dir().resolve(tmpName);
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException e) {
+        FileChannel ch = openRewriteTemp(tmp);
+        if (ch == null) {
             // A child would have failed here: the rewrite ends with an error.
-            server.log.warning("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): " + RdbPersistence.ioReason(e));
             server.log.notice("Background append only file rewriting started by pid " + pid);
             rewriteScheduled = false;
             Rewrite failed = new Rewrite(null, null, tmp, tmpName, nowSec(), incrStart, true);

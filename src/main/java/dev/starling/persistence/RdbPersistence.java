@@ -371,10 +371,15 @@ public final class RdbPersistence {
      * logging why, if the server must exit.
      */
     public boolean loadDataFromDiskOnExecutor() throws InterruptedException {
+        return onExecutor(server, this::loadDataFromDisk, "Fatal error loading the DB: ");
+    }
+
+    /** Runs load on the executor and waits for its answer; an exception is logged after fatalPrefix and answers false. */
+    static boolean onExecutor(Server server, java.util.function.BooleanSupplier load, String fatalPrefix) throws InterruptedException {
         java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
         server.execute(() -> {
             try {
-                f.complete(loadDataFromDisk());
+                f.complete(load.getAsBoolean());
             } catch (Throwable t) {
                 f.completeExceptionally(t);
             }
@@ -382,7 +387,7 @@ public final class RdbPersistence {
         try {
             return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-            server.log.warning("Fatal error loading the DB: " + e.getCause() + ". Exiting.");
+            server.log.warning(fatalPrefix + e.getCause() + ". Exiting.");
             return false;
         }
     }

@@ -277,18 +277,10 @@ class AofFileTest {
         return to;
     }
 
-    /** Runs a server on dir until it exits by itself; returns exit code and log. */
     static String[] runToExit(boolean starling, Path dir, String... options) throws Exception {
-        List<String> cmd = starling ? starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
-        cmd.addAll(List.of("--port", Integer.toString(freePort()), "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", ""));
-        cmd.addAll(Arrays.asList(options));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("still running: " + out);
-        }
-        return new String[] {Integer.toString(p.exitValue()), out};
+        List<String> all = new ArrayList<>(List.of("--save", ""));
+        all.addAll(Arrays.asList(options));
+        return RdbFileTest.runToExit(starling, dir, all.toArray(new String[0]));
     }
 
     static void append(Path dir, String file, String text) throws Exception {
@@ -308,12 +300,16 @@ class AofFileTest {
         return out;
     }
 
-    @Test
-    void truncatedIncr_truncatedAndLoaded_likeRedis() throws Exception {
+    /**
+     * Appends tail to the incr file of a Starling AOF, then loads it in Starling and (a copy) in
+     * Redis: both must have the data from before the tail, truncate the file back to its old size,
+     * and log the same load lines, which are returned.
+     */
+    List<String> loadDamagedInBoth(String tail) throws Exception {
         List<String> expected = new ArrayList<>();
         Path dir = writeStarlingAof(expected);
         long good = Files.size(dir.resolve("appendonlydir").resolve(INCR1));
-        append(dir, INCR1, "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel");
+        append(dir, INCR1, tail);
         Path rdir = copyDir(dir);
         Proc s = start(true, dir, "--appendonly", "yes");
         Proc r = start(false, rdir, "--appendonly", "yes");
@@ -322,11 +318,18 @@ class AofFileTest {
                 assertThat(describe(j)).isEqualTo(expected);
             }
         }
-        assertThat(loadLines(s.log())).isEqualTo(loadLines(r.log())).contains(
-                "!!! Warning: short read while loading the AOF file " + INCR1 + "!!!",
-                "!!! Truncating the AOF " + INCR1 + " at offset " + good + " !!!",
-                "AOF " + INCR1 + " loaded anyway because aof-load-truncated is enabled");
         assertThat(Files.size(dir.resolve("appendonlydir").resolve(INCR1))).isEqualTo(good);
+        List<String> lines = loadLines(s.log());
+        assertThat(lines).isEqualTo(loadLines(r.log()));
+        return lines;
+    }
+
+    @Test
+    void truncatedIncr_truncatedAndLoaded_likeRedis() throws Exception {
+        List<String> lines = loadDamagedInBoth("*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhel");
+        assertThat(lines).contains("!!! Warning: short read while loading the AOF file " + INCR1 + "!!!",
+                "AOF " + INCR1 + " loaded anyway because aof-load-truncated is enabled");
+        assertThat(String.join("\n", lines)).contains("!!! Truncating the AOF " + INCR1 + " at offset ");
     }
 
     @Test
@@ -343,21 +346,8 @@ class AofFileTest {
 
     @Test
     void multiWithoutExecAtEnd_reverted_likeRedis() throws Exception {
-        List<String> expected = new ArrayList<>();
-        Path dir = writeStarlingAof(expected);
-        long good = Files.size(dir.resolve("appendonlydir").resolve(INCR1));
-        append(dir, INCR1, "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n1\r\n");
-        Path rdir = copyDir(dir);
-        Proc s = start(true, dir, "--appendonly", "yes");
-        Proc r = start(false, rdir, "--appendonly", "yes");
-        for (Proc p : List.of(s, r)) {
-            try (Jedis j = p.jedis()) {
-                assertThat(describe(j)).isEqualTo(expected);
-            }
-        }
-        assertThat(loadLines(s.log())).isEqualTo(loadLines(r.log()))
+        assertThat(loadDamagedInBoth("*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$1\r\n1\r\n"))
                 .contains("Revert incomplete MULTI/EXEC transaction in AOF file " + INCR1);
-        assertThat(Files.size(dir.resolve("appendonlydir").resolve(INCR1))).isEqualTo(good);
     }
 
     @Test

@@ -285,8 +285,14 @@ class RdbFileTest {
 
     /** Runs Starling on dir until it exits by itself; returns exit code and log. */
     static String[] runToExit(Path dir) throws Exception {
-        List<String> cmd = starlingCmd();
+        return runToExit(true, dir);
+    }
+
+    /** Runs Starling or redis-server on dir with options until it exits by itself; returns exit code and log. */
+    static String[] runToExit(boolean starling, Path dir, String... options) throws Exception {
+        List<String> cmd = starling ? starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
         cmd.addAll(List.of("--port", Integer.toString(freePort()), "--bind", "127.0.0.1", "--dir", dir.toString()));
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
