@@ -237,6 +237,24 @@ class AofFileTest {
     }
 
     @Test
+    void autoAofRewrite_onGrowth_rewritesAndLogs() throws Exception {
+        Path dir = Files.createTempDirectory("aof-auto");
+        Proc s = start(true, dir, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "4096", "--auto-aof-rewrite-percentage", "100");
+        try (Jedis j = s.jedis()) {
+            for (int i = 0; i < 100; i++) j.set("key:" + i, "x".repeat(50));
+            await().atMost(Duration.ofSeconds(30)).until(() -> !j.info("persistence").contains("aof_rewrites:0"));
+            awaitRewriteDone(j);
+            String info = j.info("persistence");
+            assertThat(info).contains("aof_last_bgrewrite_status:ok");
+            long rewrites = Long.parseLong(info.replaceAll("(?s).*aof_rewrites:(\\d+).*", "$1"));
+            long base = Long.parseLong(info.replaceAll("(?s).*aof_base_size:(\\d+).*", "$1"));
+            assertThat(base).isGreaterThan(0);
+            assertThat(manifest(dir)).startsWith("file appendonly.aof." + (rewrites + 1) + ".base.rdb seq " + (rewrites + 1) + " type b\n");
+        }
+        assertThat(s.log()).contains("Starting automatic rewriting of AOF on ");
+    }
+
+    @Test
     void infoPersistence_aofFields_sameNamesAndOrderAsRedis() throws Exception {
         Proc s = start(true, Files.createTempDirectory("aof-info-s"), "--appendonly", "yes");
         Proc r = start(false, Files.createTempDirectory("aof-info-r"), "--appendonly", "yes");
