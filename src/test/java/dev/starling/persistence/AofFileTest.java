@@ -237,6 +237,41 @@ class AofFileTest {
     }
 
     @Test
+    void bgsaveAndBgrewriteaof_whileTheOtherRuns_sameRepliesAsRedis() throws Exception {
+        Proc s = start(true, Files.createTempDirectory("aof-child-s"), "--appendonly", "yes");
+        Proc r = start(false, Files.createTempDirectory("aof-child-r"), "--appendonly", "yes");
+        List<List<Object>> replies = new ArrayList<>();
+        for (Proc p : List.of(s, r)) {
+            try (Jedis j = p.jedis()) {
+                j.sendCommand(RdbFileTest.DEBUG, "populate", "300000", "k", "100");
+                redis.clients.jedis.Pipeline pl = j.pipelined();
+                List<redis.clients.jedis.Response<Object>> got = new ArrayList<>();
+                for (String[] cmd : new String[][] {{"BGREWRITEAOF"}, {"BGREWRITEAOF"}, {"BGSAVE"}, {"BGSAVE", "SCHEDULE"}}) {
+                    got.add(pl.sendCommand(() -> cmd[0].getBytes(StandardCharsets.US_ASCII), Arrays.copyOfRange(cmd, 1, cmd.length)));
+                }
+                pl.sync();
+                List<Object> out = new ArrayList<>();
+                for (var g : got) {
+                    try {
+                        Object o = g.get();
+                        out.add(o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : o);
+                    } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                        out.add(e.getMessage());
+                    }
+                }
+                replies.add(out);
+                awaitRewriteDone(j);
+                await().atMost(Duration.ofSeconds(60)).until(() -> j.info("persistence").contains("rdb_bgsave_in_progress:0")
+                        && !j.info("persistence").contains("rdb_saves:0"));
+            }
+        }
+        assertThat(replies.get(0)).isEqualTo(replies.get(1)).containsExactly("Background append only file rewriting started",
+                "ERR Background append only file rewriting already in progress",
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+                "Background saving scheduled");
+    }
+
+    @Test
     void autoAofRewrite_onGrowth_rewritesAndLogs() throws Exception {
         Path dir = Files.createTempDirectory("aof-auto");
         Proc s = start(true, dir, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "4096", "--auto-aof-rewrite-percentage", "100");
