@@ -48,8 +48,12 @@ final class AofCommandWriter implements SnapshotConsumer {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The cut's time: a key already expired then is left out, as rewriteAppendOnlyFileRio skips it. */
+    private long cutMillis;
+
     @Override
     public void begin(Snapshot snapshot) {
+        cutMillis = snapshot.cutMillis;
         if (timestampUnix >= 0) raw(ascii("#TS:" + timestampUnix + "\r\n"));
     }
 
@@ -67,6 +71,7 @@ final class AofCommandWriter implements SnapshotConsumer {
 
     @Override
     public void key(int db, byte[] key, Object value, long expireAt, int lru) {
+        if (expireAt != -1 && expireAt < cutMillis) return;
         if (db != currentDb) select(db);
         if (value instanceof byte[] b) {
             header(3);

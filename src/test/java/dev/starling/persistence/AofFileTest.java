@@ -271,6 +271,46 @@ class AofFileTest {
                 "Background saving scheduled");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"commands", "preamble"})
+    void oldStyleAppendonlyAof_migratedIntoTheDirectory_likeRedis(String kind) throws Exception {
+        // An old-style single file: commands, or (Redis 4-6's aof-use-rdb-preamble) an RDB followed by commands.
+        byte[] head = new byte[0];
+        if (kind.equals("preamble")) {
+            Path src = Files.createTempDirectory("aof-old-src");
+            Proc r0 = start(false, src, "--appendonly", "yes");
+            try (Jedis j = r0.jedis()) {
+                fill(j);
+                j.bgrewriteaof();
+                awaitRewriteDone(j);
+            }
+            r0.stop();
+            head = Files.readAllBytes(src.resolve("appendonlydir/appendonly.aof.2.base.rdb"));
+        }
+        String tail = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\nx\r\n";
+        byte[] file = new byte[head.length + tail.length()];
+        System.arraycopy(head, 0, file, 0, head.length);
+        System.arraycopy(tail.getBytes(StandardCharsets.US_ASCII), 0, file, head.length, tail.length());
+        Path sdir = Files.createTempDirectory("aof-old-s"), rdir = Files.createTempDirectory("aof-old-r");
+        Files.write(sdir.resolve("appendonly.aof"), file);
+        Files.write(rdir.resolve("appendonly.aof"), file);
+        Proc s = start(true, sdir, "--appendonly", "yes"), r = start(false, rdir, "--appendonly", "yes");
+        List<String> expected = null;
+        for (Proc p : List.of(s, r)) {
+            try (Jedis j = p.jedis()) {
+                assertThat(j.get("tail")).isEqualTo("x");
+                List<String> d = describe(j);
+                if (expected == null) expected = d;
+                else assertThat(d).isEqualTo(expected);
+            }
+        }
+        assertThat(manifest(sdir)).isEqualTo(manifest(rdir))
+                .isEqualTo("file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n");
+        assertThat(s.log()).contains("Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).");
+        if (kind.equals("preamble")) assertThat(s.log()).contains("Reading RDB preamble from AOF file...", "Reading the remaining AOF tail...");
+        assertThat(Files.exists(sdir.resolve("appendonly.aof"))).isFalse();
+    }
+
     @Test
     void autoAofRewrite_onGrowth_rewritesAndLogs() throws Exception {
         Path dir = Files.createTempDirectory("aof-auto");

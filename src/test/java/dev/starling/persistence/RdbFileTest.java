@@ -97,6 +97,8 @@ class RdbFileTest {
         procs.add(proc);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!p.isAlive()) throw new AssertionError("exited: " + proc.log());
+            // Starling listens before it loads its files: ready is when the log says so (Redis loads first).
+            if (starling && !proc.log().contains("Ready to accept connections")) return false;
             try (Jedis j = proc.jedis()) {
                 return j.ping().equals("PONG");
             } catch (RuntimeException e) {
