@@ -257,11 +257,15 @@ public final class AofLoader {
         return AOF_FAILED;
     }
 
-    /** lookupCommand(argv, argc): the command, or its subcommand for a container; null if unknown. */
+    /**
+     * lookupCommand(argv, argc): the command, or its subcommand for a container; null if unknown
+     * or not implemented here (a stream command in Redis's AOF stops loading rather than being
+     * skipped, which would silently lose data).
+     */
     private Command lookup(byte[][] argv) {
         Command cmd = server.commands.lookup(argv[0]);
         if (cmd != null && cmd.isContainer()) cmd = argv.length >= 2 ? CommandTable.lookupSub(cmd, argv[1]) : null;
-        return cmd;
+        return cmd == null || cmd.handler == null ? null : cmd;
     }
 
     /** cmd->proc(fakeClient): the handler alone, no checks, statistics or propagation. */
@@ -270,7 +274,7 @@ public final class AofLoader {
         c.argc = argv.length;
         c.cmd = c.lastCmd = cmd;
         server.keyspace.updateTime();
-        if (cmd.handler != null) cmd.handler.execute(c);
+        cmd.handler.execute(c);
         c.argv = null;
         c.argc = 0;
     }

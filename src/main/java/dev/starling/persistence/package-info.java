@@ -29,5 +29,13 @@
  * it ({@code crc()} after writing EOF). A snapshot consumer that must serialize a key at once can
  * write into a memory writer and take its bytes per chunk ({@code toByteArray}, {@code resetMemory};
  * the CRC continues across chunks).
+ *
+ * <h2>The append-only file</h2>
+ * {@link dev.starling.persistence.AofPersistence} is Redis 7.0's multi-part AOF: an
+ * {@link dev.starling.persistence.AofManifest} naming one base (an RDB with aof-base 1, or
+ * commands written by {@link dev.starling.persistence.AofCommandWriter}) and incr files fed from
+ * the propagated stream through an {@link dev.starling.persistence.AofWriter} thread; BGREWRITEAOF
+ * is a forkless snapshot plus a new incr file opened at the cut;
+ * {@link dev.starling.persistence.AofLoader} replays a directory at start-up.
  */
 package dev.starling.persistence;
