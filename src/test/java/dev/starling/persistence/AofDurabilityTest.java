@@ -120,6 +120,34 @@ class AofDurabilityTest {
         AofFileTest.checkAof(dir.resolve("appendonlydir/appendonly.aof.manifest"));
     }
 
+    @Test
+    void appendfsyncAlways_pipelinedClientsWhilePolicyChanges_everyReplyArrivesAndDataSurvives() throws Exception {
+        Path dir = Files.createTempDirectory("aof-bench");
+        Proc s = RdbFileTest.startIn(procs, true, dir, dir, "--appendonly", "yes", "--appendfsync", "always");
+        Process bench = new ProcessBuilder("redis-benchmark", "-p", Integer.toString(s.port), "-t", "set,incr,lpush,sadd",
+                "-n", "40000", "-c", "20", "-P", "16", "-r", "10000", "-q").redirectErrorStream(true).start();
+        try (Jedis j = s.jedis()) {
+            String[] modes = {"everysec", "always", "no", "always"};
+            for (int i = 0; bench.isAlive() && i < 40; i++) {
+                assertThat(j.configSet("appendfsync", modes[i % modes.length])).isEqualTo("OK");
+                j.bgrewriteaof();
+                AofFileTest.awaitRewriteDone(j);
+            }
+            String out = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(bench.waitFor(120, TimeUnit.SECONDS)).as(out).isTrue();
+            assertThat(bench.exitValue()).as(out).isZero();
+            assertThat(j.info("persistence")).contains("aof_last_write_status:ok", "aof_last_bgrewrite_status:ok");
+            List<String> expected = RdbFileTest.describe(j);
+            s.stop();
+            Proc again = RdbFileTest.startIn(procs, true, dir, dir, "--appendonly", "yes");
+            try (Jedis k = again.jedis()) {
+                assertThat(RdbFileTest.describe(k)).isEqualTo(expected);
+            }
+        } finally {
+            bench.destroyForcibly();
+        }
+    }
+
     // ---------------------------------------------------------------- full disk
 
     /** Writes blocks to file until the filesystem is full. */
