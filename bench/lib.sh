@@ -17,16 +17,16 @@ wait_ping() {
   return 1
 }
 
-# start_redis PORT -> sets LAST_PID
+# start_redis PORT [OPTION ...] -> sets LAST_PID; the log is $WORK/redis-PORT.log
 start_redis() {
   "$REDIS_SERVER" --port "$1" --bind 127.0.0.1 --save "" --appendonly no --enable-debug-command yes \
-    --logfile "" >"$WORK/redis-$1.log" 2>&1 &
+    --logfile "" "${@:2}" >"$WORK/redis-$1.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
   wait_ping "$1"
 }
 
-# start_starling PORT -> sets LAST_PID (bin/starling-server execs the JVM, so $! is the JVM).
+# start_starling PORT [OPTION ...] -> sets LAST_PID; the log is $WORK/starling-PORT.log (bin/starling-server execs the JVM, so $! is the JVM).
 # The jar is rebuilt when a source is newer than it, so freshly merged commands are benchmarked.
 start_starling() {
   if [ ! -f "$root/target/starling.jar" ] \
@@ -35,7 +35,7 @@ start_starling() {
     (cd "$root" && JAVA_HOME=$("$root/bin/find-java") mvn -q -o -B package -DskipTests >&2)
   fi
   "$root/bin/starling-server" --port "$1" --bind 127.0.0.1 --save "" --enable-debug-command yes \
-    >"$WORK/starling-$1.log" 2>&1 &
+    "${@:2}" >"$WORK/starling-$1.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
   wait_ping "$1"

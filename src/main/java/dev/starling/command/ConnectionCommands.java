@@ -171,12 +171,6 @@ final class ConnectionCommands {
     }
 
     static boolean equalsAscii(byte[] b, String lower) {
-        if (b.length != lower.length()) return false;
-        for (int i = 0; i < b.length; i++) {
-            int x = b[i];
-            if (x >= 'A' && x <= 'Z') x += 32;
-            if (x != lower.charAt(i)) return false;
-        }
-        return true;
+        return Resp.equalsAscii(b, lower);
     }
 }

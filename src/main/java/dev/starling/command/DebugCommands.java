@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * DEBUG (Redis's debug.c): the subcommands tests and tools rely on — SLEEP, POPULATE, DIGEST,
- * DIGEST-VALUE, SET-ACTIVE-EXPIRE, OBJECT, HELP.
+ * DIGEST-VALUE, RELOAD, SET-ACTIVE-EXPIRE, OBJECT, HELP.
  *
  * <p>DEBUG is a "protected" command: with enable-debug-command "no" (Redis 7.0's default) it is
  * refused, with "local" only loopback clients may run it. Redis checks this right after arity and
@@ -83,6 +83,19 @@ public final class DebugCommands {
         "    it is used instead of the 'key' prefix. These are not propagated to",
         "    replicas. Cluster slots are not respected so keys not belonging to the",
         "    current node can be created in cluster mode.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -125,6 +138,8 @@ public final class DebugCommands {
                 c.db.expireIfNeeded(c.argv[j]);
                 c.addReplyStatus(Digest.hex(d.valueDigest(c.db, c.db.dict.get(c.argv[j]))));
             }
+        } else if (is(sub, "reload")) {
+            c.server.rdb.debugReload(c);
         } else if (is(sub, "set-active-expire") && argc == 3) {
             c.server.keyspace.activeExpireEnabled = atoi(c.argv[2]) != 0;
             c.addReplyOk();

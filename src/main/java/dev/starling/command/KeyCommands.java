@@ -418,7 +418,7 @@ final class KeyCommands {
             byte[] key = e.key;
             if (db.getExpire(key) != -1) {
                 // On a replica expired keys are not deleted: give up rather than loop forever.
-                if (allVolatile && db.ks.expireHook != null && --maxtries == 0) {
+                if (allVolatile && db.ks.expireHook != null && !db.ks.expireHook.mayDelete() && --maxtries == 0) {
                     c.addReplyBulk(key);
                     return;
                 }

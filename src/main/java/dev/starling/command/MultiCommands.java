@@ -87,6 +87,20 @@ public final class MultiCommands {
         return s != null && (s.cmdFlags & (Command.WRITE | Command.MAY_REPLICATE)) != 0;
     }
 
+    /** True if c has queued commands and one of them lacks flag (Redis's mstate.cmd_inv_flags). */
+    public static boolean queuedLacksFlag(Client c, long flag) {
+        ClientState s = c.multiState;
+        if (s == null) return false;
+        for (int i = 0; i < s.cmds.size(); i++) if (!s.cmds.get(i).has(flag)) return true;
+        return false;
+    }
+
+    /** The union of c's queued commands' flags, 0 if none (Redis's mstate.cmd_flags). */
+    public static long queuedFlags(Client c) {
+        ClientState s = c.multiState;
+        return s == null ? 0 : s.cmdFlags;
+    }
+
     /** One WATCHed key of a client; expired: the key was already logically expired when watched. */
     static final class WatchedKey {
         final Db db;

@@ -77,6 +77,8 @@ public final class Config {
     public long[][] clientOutputBufferLimits = {{0, 0, 0}, {256L << 20, 64L << 20, 60}, {32L << 20, 8L << 20, 60}};
     public int unixsocketperm = 0;
     public boolean rdbcompression = true, rdbchecksum = true, stopWritesOnBgsaveError = true;
+    /** Microseconds to sleep per key while loading / saving an RDB (negative: 1 us every -n keys on average); for tests. Read by the loader and writer threads. */
+    public volatile int keyLoadDelay, rdbKeySaveDelay;
     /** "no", "yes" or "clients": when RESTORE and loading validate payloads deeply. */
     public String sanitizeDumpPayload = "no";
     public boolean appendonly = false;
@@ -401,8 +403,8 @@ public final class Config {
         stringOpt("bgsave_cpulist", NONE, IMMUTABLE, "", null, null);
         sizeOpt("loading-process-events-interval-bytes", NONE, 2L << 20, false, null, null);
         hideLast();
-        intOpt("rdb-key-save-delay", NONE, HIDDEN, 0, Integer.MIN_VALUE, Integer.MAX_VALUE, null, null);
-        intOpt("key-load-delay", NONE, HIDDEN, 0, Integer.MIN_VALUE, Integer.MAX_VALUE, null, null);
+        intOpt("rdb-key-save-delay", NONE, HIDDEN, 0, Integer.MIN_VALUE, Integer.MAX_VALUE, v -> rdbKeySaveDelay = v, () -> rdbKeySaveDelay);
+        intOpt("key-load-delay", NONE, HIDDEN, 0, Integer.MIN_VALUE, Integer.MAX_VALUE, v -> keyLoadDelay = v, () -> keyLoadDelay);
 
         // Persistence: RDB and AOF.
         boolOpt("rdbcompression", 0, true, v -> rdbcompression = v, () -> rdbcompression);

@@ -227,7 +227,7 @@ public final class Db {
         if (ks.loading) return false;
         long when = getExpire(key);
         if (when < 0 || when >= ks.now) return false; // Redis: expired only when now > when
-        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return true;
+        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return !ks.expireHook.ignoreExpiry();
         deleteExpired(key);
         return true;
     }

@@ -95,6 +95,11 @@ public final class Keyspace {
     /** On a replica, expired keys are reported missing but only the primary deletes them. */
     public interface ExpireHook {
         boolean mayDelete();
+
+        /** True while a replica applies its master's stream: keys are not expired for it (Redis's expireIfNeeded). */
+        default boolean ignoreExpiry() {
+            return false;
+        }
     }
 
     public ExpireHook expireHook;

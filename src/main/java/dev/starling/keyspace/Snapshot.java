@@ -43,7 +43,8 @@ package dev.starling.keyspace;
  * the replication stream after the cut.
  *
  * <h2>Memory and time</h2>
- * The consumer serializes values synchronously; the extra memory is its output buffer. While the
+ * The consumer takes each value synchronously (the RDB serializer captures references and copies
+ * of mutable buffers, and encodes them on its own thread); the extra memory is its queue. While the
  * output is backed up, {@link #pause} stops the walk but not the hooks, so writes still serialize
  * the buckets they touch first: that output is bounded by the writes made during the pause. A walk
  * step does bounded work ({@link #step}); a hook hands over one virtual bucket, a few keys.

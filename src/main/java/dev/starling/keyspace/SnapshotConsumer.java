@@ -23,7 +23,9 @@ public interface SnapshotConsumer {
 
     /**
      * One key as it was at the cut, exactly once per key of the cut. value is the live object and
-     * may change as soon as this returns: serialize it now, keep no reference. expireAt is unix ms,
+     * may change as soon as this returns: serialize or copy it now, and keep a reference only to
+     * what is never modified in place (keys, {@code byte[]} string values; see
+     * persistence.RdbSnapshotSerializer for the full list). expireAt is unix ms,
      * or -1. lru is the key's LRU clock or LFU counter now (reads do not run the hook, so unlike
      * the value it is not the cut's; Redis's RDB IDLE/FREQ opcodes are approximate anyway).
      */

@@ -13,15 +13,23 @@ import dev.starling.types.StreamValue;
 import dev.starling.types.ZSet;
 import dev.starling.types.ZSkiplist;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An AOF base in command form (aof.c's rewriteAppendOnlyFileRio, used when aof-use-rdb-preamble
  * is no): an optional {@code #TS:} annotation, then per database a SELECT and one command per key
  * (SET, RPUSH, SADD, ZADD, HMSET, at most {@link #ITEMS_PER_CMD} elements each, as
  * AOF_REWRITE_ITEMS_PER_CMD), then PEXPIREAT for a key with a TTL. A stream is written as
- * RESTORE of its DUMP payload (Starling has no stream commands to replay). The bytes go through
- * an {@link RdbFileWriter}'s queue and writer thread, exactly as an RDB base's do.
+ * RESTORE of its DUMP payload (Starling has no stream commands to replay).
+ *
+ * <p>Like {@link RdbSnapshotSerializer}: used directly as a snapshot consumer it writes to the sink
+ * on the calling thread (the base created at start-up); {@link #start} instead encodes each key on
+ * the executor into chunks that a thread of its own writes, and the walk pauses while more than
+ * {@link RdbSnapshotSerializer#HIGH_WATER} bytes wait.
  */
 final class AofCommandWriter implements SnapshotConsumer {
     static final int ITEMS_PER_CMD = 64;
@@ -29,19 +37,90 @@ final class AofCommandWriter implements SnapshotConsumer {
             ZADD = ascii("ZADD"), HMSET = ascii("HMSET"), PEXPIREAT = ascii("PEXPIREAT"), RESTORE = ascii("RESTORE"),
             ZERO = ascii("0");
 
-    final RdbFileWriter io;
-    private final RdbWriter w;
+    private static final int CHUNK = 64 * 1024;
+    private static final byte[] END = new byte[0], CANCEL = new byte[0];
+
+    private final RdbSink sink;
+    /** Where bytes go: the sink (synchronous), or memory taken in chunks (threaded). */
+    private RdbWriter w;
+    private boolean threaded;
     private final long timestampUnix;
     private final boolean rdbcompression;
     private int currentDb = -1;
     private final byte[] num = new byte[24];
 
+    private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private volatile long peakQueuedBytes;
+    private volatile String ioError;
+    private SnapshotDriver driver;
+
     /** timestampUnix: the {@code #TS:} annotation to start with, or -1 for none (aof-timestamp-enabled). */
-    AofCommandWriter(RdbFileWriter io, long timestampUnix, boolean rdbcompression) {
-        this.io = io;
-        this.w = io.w;
+    AofCommandWriter(RdbSink sink, long timestampUnix, boolean rdbcompression) {
+        this.sink = sink;
+        this.w = new RdbWriter(sink, CHUNK, false, false);
         this.timestampUnix = timestampUnix;
         this.rdbcompression = rdbcompression;
+    }
+
+    /** On the executor: takes the snapshot and starts the writer thread and the walk; finish runs on that thread. */
+    Snapshot start(dev.starling.server.Server server, String threadName, RdbSnapshotSerializer.Finish finish) {
+        threaded = true;
+        w = RdbWriter.toMemory(false, false);
+        Snapshot s = server.keyspace.startSnapshot(this);
+        driver = new SnapshotDriver(server, s, () -> queuedBytes.get() > RdbSnapshotSerializer.HIGH_WATER);
+        driver.afterSlice = this::publish;
+        Thread t = new Thread(() -> run(finish), threadName);
+        t.setDaemon(true);
+        t.start();
+        driver.start();
+        return s;
+    }
+
+    long peakQueuedBytes() {
+        return peakQueuedBytes;
+    }
+
+    /** Hands what was encoded so far to the thread (after each key past a chunk, each slice, the end). */
+    private void publish() {
+        if (!threaded || w.processedBytes() == 0) return;
+        byte[] b = w.toByteArray();
+        w.resetMemory();
+        long q = queuedBytes.addAndGet(b.length);
+        if (q > peakQueuedBytes) peakQueuedBytes = q;
+        queue.add(b);
+    }
+
+    private void run(RdbSnapshotSerializer.Finish finish) {
+        String err;
+        boolean cancelled = false;
+        try {
+            for (;;) {
+                byte[] b = queue.take();
+                if (b == END) {
+                    err = ioError;
+                    break;
+                }
+                if (b == CANCEL) {
+                    err = ioError != null ? ioError : "cancelled";
+                    cancelled = ioError == null;
+                    break;
+                }
+                if (ioError == null) {
+                    try {
+                        sink.write(b, 0, b.length);
+                    } catch (IOException e) {
+                        ioError = RdbPersistence.ioReason(e);
+                    }
+                }
+                long left = queuedBytes.addAndGet(-b.length);
+                if (left < RdbSnapshotSerializer.LOW_WATER && left + b.length >= RdbSnapshotSerializer.LOW_WATER) driver.resume();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err = "interrupted";
+        }
+        finish.finished(err, cancelled);
     }
 
     static byte[] ascii(String s) {
@@ -71,6 +150,7 @@ final class AofCommandWriter implements SnapshotConsumer {
 
     @Override
     public void key(int db, byte[] key, Object value, long expireAt, int lru) {
+        if (ioError != null) throw new UncheckedIOException(new IOException(ioError));
         if (expireAt != -1 && expireAt < cutMillis) return;
         if (db != currentDb) select(db);
         if (value instanceof byte[] b) {
@@ -106,6 +186,7 @@ final class AofCommandWriter implements SnapshotConsumer {
             bulk(key);
             bulkLong(expireAt);
         }
+        if (threaded && w.processedBytes() >= CHUNK) publish();
     }
 
     /** Starts a command of cmdItems elements (each of width fields) when one is due. */
@@ -198,12 +279,17 @@ final class AofCommandWriter implements SnapshotConsumer {
 
     @Override
     public void end() {
-        io.endRaw();
+        if (!threaded) {
+            w.flush();
+            return;
+        }
+        publish();
+        queue.add(END);
     }
 
     @Override
     public void cancelled() {
-        io.cancelled();
+        if (threaded) queue.add(CANCEL);
     }
 
     // ---------------------------------------------------------------- RESP

@@ -129,7 +129,9 @@ public final class AofLoader {
                 RdbFileLoader l = new RdbFileLoader(server);
                 l.aofPreamble = true;
                 try {
-                    l.load(path);
+                    l.load(path, server.keyspace, null);
+                } catch (Loading.Cancelled e) {
+                    return AOF_FAILED; // no progress object was given, so nothing cancels
                 } catch (RdbFileLoader.LoadError e) {
                     if (e.offset >= 0) {
                         server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + filename + " -> " + e.getMessage());

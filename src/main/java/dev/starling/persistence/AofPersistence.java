@@ -95,7 +95,8 @@ public final class AofPersistence implements StreamConsumer {
     /** One rewrite in flight. */
     final class Rewrite {
         final Snapshot snapshot;
-        final RdbFileWriter io;
+        /** The base writer's peak of queued bytes (aof_last_cow_size), or null if it never started. */
+        final java.util.function.LongSupplier peak;
         final Path tmp;
         final String tmpName;
         final long startSec;
@@ -106,10 +107,10 @@ public final class AofPersistence implements StreamConsumer {
         /** The base is an RDB (aof-use-rdb-preamble when the rewrite started), else commands. */
         final boolean rdbBase;
 
-        Rewrite(Snapshot snapshot, RdbFileWriter io, Path tmp, String tmpName, long startSec, long incrStart, boolean rdbBase) {
+        Rewrite(Snapshot snapshot, java.util.function.LongSupplier peak, Path tmp, String tmpName, long startSec, long incrStart, boolean rdbBase) {
             this.rdbBase = rdbBase;
             this.snapshot = snapshot;
-            this.io = io;
+            this.peak = peak;
             this.tmp = tmp;
             this.tmpName = tmpName;
             this.startSec = startSec;
@@ -428,7 +429,7 @@ public final class AofPersistence implements StreamConsumer {
      * incr file when there were none). Returns false, after logging why, if the server must exit.
      * Runs on the executor before clients are served.
      */
-    public boolean loadAtStart() {
+    public boolean loadAndOpen() {
         if (!server.config.appendonly) return true;
         state = AOF_ON;
         if (!loadManifestFromDisk()) return false;
@@ -447,9 +448,25 @@ public final class AofPersistence implements StreamConsumer {
         return true;
     }
 
-    /** {@link #loadAtStart} on the executor, waiting for it (Main's start-up path). */
-    public boolean loadAtStartOnExecutor() throws InterruptedException {
-        return RdbPersistence.onExecutor(server, this::loadAtStart, "Fatal error loading the AOF: ");
+    /**
+     * Main's start-up entry point with appendonly yes: runs {@link #loadAndOpen} on the executor and
+     * waits. Returns {@link RdbPersistence#LOAD_OK} or LOAD_FATAL (after logging why).
+     */
+    public int loadAtStart() throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+        server.execute(() -> {
+            try {
+                f.complete(loadAndOpen());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get() ? RdbPersistence.LOAD_OK : RdbPersistence.LOAD_FATAL;
+        } catch (java.util.concurrent.ExecutionException e) {
+            server.log.warning("Fatal error loading the AOF: " + e.getCause() + ". Exiting.");
+            return RdbPersistence.LOAD_FATAL;
+        }
     }
 
     /** aofLoadManifestFromDisk: false (after Redis's FATAL block) if the manifest cannot be read. */
@@ -571,18 +588,17 @@ public final class AofPersistence implements StreamConsumer {
 
     // ---------------------------------------------------------------- rewrite
 
-    /** The snapshot consumer writing a base to ch: an RDB with aof-base 1, or commands. */
-    private RdbFileWriter baseWriter(FileChannel ch, boolean queued) {
+    /** An RDB base (aof-base 1) written to ch. */
+    private RdbFileWriter rdbBase(FileChannel ch) {
         server.keyspace.updateTime();
-        RdbFileWriter io = new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
-                server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
-        io.aofBase = true;
-        return io;
+        return new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression, server.config.rdbchecksum,
+                server.config.maxmemoryPolicy, server.usedMemory(), true);
     }
 
-    private dev.starling.keyspace.SnapshotConsumer consumerFor(RdbFileWriter io, boolean rdb) {
-        if (rdb) return io;
-        return new AofCommandWriter(io, timestampEnabled ? nowSec() : -1, server.config.rdbcompression);
+    /** A base in command form written to ch. */
+    private AofCommandWriter commandBase(FileChannel ch) {
+        return new AofCommandWriter((b, off, len) -> RdbFileWriter.writeFully(ch, java.nio.ByteBuffer.wrap(b, off, len)),
+                timestampEnabled ? nowSec() : -1, server.config.rdbcompression);
     }
 
     /**
@@ -593,8 +609,7 @@ public final class AofPersistence implements StreamConsumer {
         Path tmp = dir().resolve("temp-rewriteaof-" + pid + ".aof");
         FileChannel ch = openRewriteTemp(tmp);
         if (ch == null) return false;
-        RdbFileWriter io = baseWriter(ch, false);
-        Snapshot s = server.keyspace.startSnapshot(consumerFor(io, rdbPreamble()));
+        Snapshot s = server.keyspace.startSnapshot(rdbPreamble() ? rdbBase(ch).serializer : commandBase(ch));
         while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
         try {
             if (s.state() != Snapshot.DONE) throw new IOException(String.valueOf(s.failure()));
@@ -653,25 +668,36 @@ public final class AofPersistence implements StreamConsumer {
             server.execute(() -> rewriteDone(failed, "open", false));
             return true;
         }
-        RdbFileWriter io = baseWriter(ch, true);
         boolean rdb = rdbPreamble();
-        Snapshot s = server.keyspace.startSnapshot(consumerFor(io, rdb));
-        Rewrite rw = new Rewrite(s, io, tmp, tmpName, nowSec(), incrStart, rdb);
-        rewrite = rw;
-        SnapshotDriver driver = new SnapshotDriver(server, s, () -> io.queuedBytes.get() > RdbPersistence.HIGH_WATER);
-        Thread t = new Thread(() -> {
-            String err = io.drain(RdbPersistence.LOW_WATER, driver::resume);
-            boolean cancelled = "cancelled".equals(err);
-            if (err == null && io.ioError != null) err = io.ioError;
+        Rewrite[] started = new Rewrite[1];
+        // Runs on the base writer's thread once the last byte went to the file (or it failed).
+        RdbSnapshotSerializer.Finish finish = (err, cancelled) -> {
+            if (err == null) {
+                try {
+                    ch.force(true);
+                } catch (IOException e) {
+                    err = "(fsync): " + e.getMessage();
+                }
+            }
+            closeQuietly(ch);
             if (err == null) server.log.notice("Successfully created the temporary AOF base file " + tmpName);
             String result = err;
-            post(() -> rewriteDone(rw, result, cancelled));
-        }, "starling-aof-rewrite");
-        t.setDaemon(true);
-        t.start();
+            post(() -> rewriteDone(started[0], result, cancelled));
+        };
+        Snapshot s;
+        java.util.function.LongSupplier peak;
+        if (rdb) {
+            RdbSnapshotSerializer ser = rdbBase(ch).serializer;
+            s = ser.start(server, "starling-aof-rewrite", finish);
+            peak = ser::peakQueuedBytes;
+        } else {
+            AofCommandWriter cw = commandBase(ch);
+            s = cw.start(server, "starling-aof-rewrite", finish);
+            peak = cw::peakQueuedBytes;
+        }
+        rewrite = started[0] = new Rewrite(s, peak, tmp, tmpName, nowSec(), incrStart, rdb);
         server.log.notice("Background append only file rewriting started by pid " + pid);
         rewriteScheduled = false;
-        driver.start();
         return true;
     }
 
@@ -720,7 +746,7 @@ public final class AofPersistence implements StreamConsumer {
         }
         rewrite = null;
         lastRewriteTimeSec = nowSec() - rw.startSec;
-        if (rw.io != null) lastCowSize = rw.io.peakQueuedBytes;
+        if (rw.peak != null) lastCowSize = rw.peak.getAsLong();
         if (err == null && rw.snapshot != null && rw.snapshot.state() != Snapshot.DONE) err = String.valueOf(rw.snapshot.failure());
         if (cancelled) {
             server.log.warning("Background AOF rewrite terminated by signal 10");

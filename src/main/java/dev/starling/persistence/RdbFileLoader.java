@@ -3,6 +3,7 @@ package dev.starling.persistence;
 import dev.starling.command.DumpCommands;
 import dev.starling.keyspace.Db;
 import dev.starling.keyspace.KeyEntry;
+import dev.starling.keyspace.Keyspace;
 import dev.starling.server.Server;
 
 import java.io.IOException;
@@ -19,9 +20,9 @@ import java.nio.file.Path;
  * already expired skipped as a primary does.
  *
  * <h2>All or nothing</h2>
- * Keys go into fresh databases that replace the server's only after the whole file, checksum
- * included, has been read, so a corrupt or truncated file never leaves a half-loaded dataset.
- * (Redis exits in that case; the caller at start-up does too.)
+ * Keys go into a fresh keyspace that replaces the server's databases ({@link Loading#swapIn})
+ * only after the whole file, checksum included, has been read, so a corrupt or truncated file
+ * never leaves a half-loaded dataset. (Redis exits in that case; the caller at start-up does too.)
  */
 public final class RdbFileLoader {
     /** Why a file could not be loaded: Redis's reason text and the byte offset where reading stopped. */
@@ -38,6 +39,9 @@ public final class RdbFileLoader {
 
     private final Server server;
     long keysLoaded, keysExpired, emptyKeysSkipped;
+    /** Keys of the file replace keys already loaded (DEBUG RELOAD MERGE) instead of failing the load. */
+    boolean allowDup;
+    private Loading loading;
     /** AUX fields of interest (rdbLoadRio records the replication ones). */
     String redisVer, replId;
     long replOffset = -1, replStreamDb = -1, aofBase = -1;
@@ -50,11 +54,17 @@ public final class RdbFileLoader {
         this.server = server;
     }
 
+    /** The repl-stream-db AUX field of the last file loaded, or -1 (a replica selects it for its master's stream). */
+    public long replStreamDb() {
+        return replStreamDb;
+    }
+
     /**
-     * Loads file into the server's databases (replacing them on success). Returns false if the
-     * file does not exist; throws LoadError if it cannot be read completely.
+     * Loads file into fresh (a keyspace nobody else touches: this may run on a loader thread),
+     * reporting progress to loading (null: none). Returns false if the file does not exist;
+     * throws LoadError if it cannot be read completely, Loading.Cancelled if the load was cancelled.
      */
-    public boolean load(Path file) throws LoadError {
+    public boolean load(Path file, Keyspace fresh, Loading loading) throws LoadError, Loading.Cancelled {
         InputStream in;
         try {
             in = Files.newInputStream(file);
@@ -63,32 +73,23 @@ public final class RdbFileLoader {
         } catch (IOException e) {
             throw new LoadError(RdbPersistence.ioReason(e), -1, false);
         }
+        this.loading = loading;
         try (InputStream is = in) {
             RdbReader r = new RdbReader(RdbSource.of(is), 1 << 16, true, server.config, true);
-            Db[] fresh = new Db[server.keyspace.dbs.length];
-            for (int i = 0; i < fresh.length; i++) fresh[i] = new Db(server.keyspace, i);
             try {
                 loadRio(r, fresh);
                 consumed = r.processedBytes();
             } catch (RdbException e) {
                 throw new LoadError(e.getMessage(), r.processedBytes(), e.kind == RdbException.Kind.SHORT_READ);
             }
-            install(fresh);
             return true;
         } catch (IOException e) {
             throw new LoadError(RdbPersistence.ioReason(e), -1, false);
         }
     }
 
-    /** Swaps the loaded databases' contents in (the server's are empty at start and after DEBUG RELOAD's flush). */
-    private void install(Db[] fresh) {
-        Db[] dbs = server.keyspace.dbs;
-        for (int i = 0; i < dbs.length; i++) {
-            if (fresh[i].dict.size() != 0) dbs[i].swapWith(fresh[i]);
-        }
-    }
-
-    private void loadRio(RdbReader r, Db[] dbs) throws RdbException {
+    private void loadRio(RdbReader r, Keyspace ks) throws RdbException, Loading.Cancelled {
+        Db[] dbs = ks.dbs;
         byte[] magic = r.readBytes(9, "Short read loading RDB signature");
         if (!new String(magic, 0, 5, StandardCharsets.ISO_8859_1).equals("REDIS")) {
             throw RdbException.corrupt("Wrong signature trying to load DB from file");
@@ -101,7 +102,8 @@ public final class RdbFileLoader {
         }
         if (version < 1 || version > Rdb.MAX_READ_VERSION) throw RdbException.corrupt("Can't handle RDB format version " + version);
         long now = server.clock.millis();
-        int lruClock = server.keyspace.lruClock();
+        ks.now = now;
+        int lruClock = ks.lruClock();
         Db db = dbs[0];
         long expireAt = -1, lfuFreq = -1, lruIdle = -1;
         for (;;) {
@@ -174,18 +176,22 @@ public final class RdbFileLoader {
                         expireAt = lfuFreq = lruIdle = -1;
                         continue;
                     }
-                    if (expireAt != -1 && expireAt < now && !aofPreamble) {
-                        // A primary drops keys that expired while the file sat on disk.
+                    if (expireAt != -1 && expireAt < now && !server.roleReplica && !aofPreamble) {
+                        // A primary drops keys that expired while the file sat on disk; a replica keeps
+                        // them for its master's DEL (Redis's iAmMaster check).
                         keysExpired++;
                     } else {
                         if (db.dict.get(key) != null) {
-                            throw RdbException.corrupt("RDB has duplicated key '" + new String(key, StandardCharsets.UTF_8) + "' in DB " + db.id);
+                            // DEBUG RELOAD MERGE (RDBFLAGS_ALLOW_DUP): a later copy replaces the earlier.
+                            if (allowDup) db.delete(key);
+                            else throw RdbException.corrupt("RDB has duplicated key '" + new String(key, StandardCharsets.UTF_8) + "' in DB " + db.id);
                         }
                         KeyEntry e = db.add(key, val);
                         if (expireAt != -1) db.setExpire(key, expireAt);
                         DumpCommands.objectSetLRUOrLFU(server, e, lfuFreq, lruIdle, lruClock);
                         keysLoaded++;
                     }
+                    if (loading != null) loading.progress(r.processedBytes(), keysLoaded);
                     expireAt = lfuFreq = lruIdle = -1;
                     continue;
                 }
@@ -214,7 +220,11 @@ public final class RdbFileLoader {
                 long age = now / 1000 - parseLong(val);
                 server.log.notice("RDB age " + Math.max(0, age) + " seconds");
             }
-            case "used-mem" -> server.log.notice(String.format("RDB memory usage when created %.2f Mb", parseLong(val) / (1024.0 * 1024)));
+            case "used-mem" -> {
+                long used = parseLong(val);
+                if (loading != null) loading.rdbUsedMem(used);
+                server.log.notice(String.format("RDB memory usage when created %.2f Mb", used / (1024.0 * 1024)));
+            }
             case "repl-stream-db" -> replStreamDb = parseLong(val);
             case "repl-id" -> replId = val;
             case "repl-offset" -> replOffset = parseLong(val);

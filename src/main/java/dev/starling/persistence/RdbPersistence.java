@@ -21,11 +21,13 @@ import java.nio.file.StandardOpenOption;
  *
  * <h2>Forkless BGSAVE</h2>
  * Redis forks a child that writes the file from its copy-on-write view. Here a
- * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}; the
- * consumer ({@link RdbFileWriter}) serializes each key there and queues the bytes for a writer
- * thread, which writes, fsyncs and renames. The walk pauses while more than {@link #HIGH_WATER}
- * bytes are queued and resumes below {@link #LOW_WATER}. What a fork would cost in copied pages
- * is here the queue's peak (rdb_last_cow_size); latest_fork_usec stays 0.
+ * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}, which
+ * only hands each key's value over by reference (or a copy of a mutable buffer) to an
+ * {@link RdbSnapshotSerializer}; its thread encodes, compresses, checksums and writes the file
+ * ({@link RdbFileWriter}), then fsyncs; the executor renames it. The walk pauses while more than
+ * {@link RdbSnapshotSerializer#HIGH_WATER} bytes are queued and resumes below its low-water mark.
+ * What a fork would cost in copied pages is here the queue's peak (rdb_last_cow_size);
+ * latest_fork_usec stays 0.
  *
  * <h2>Where Redis prints a child's pid</h2>
  * There is no child: "Background saving started by pid N" prints the server's own pid, and the
@@ -35,7 +37,8 @@ import java.nio.file.StandardOpenOption;
  * <p>Everything runs on the executor except the writer thread's part of a BGSAVE.
  */
 public final class RdbPersistence {
-    static final long HIGH_WATER = 8L << 20, LOW_WATER = 2L << 20;
+    /** With rdb-key-save-delay set the walk stays a few chunks ahead of the (slowed) writer thread. */
+    static final long SLOW_HIGH_WATER = 128L << 10, SLOW_LOW_WATER = 64L << 10;
     /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
     static final int BGSAVE_RETRY_DELAY = 5;
 
@@ -87,7 +90,7 @@ public final class RdbPersistence {
         server.infoFields.put("rdb_last_cow_size", () -> p.lastCowSize);
         server.infoFields.put("current_save_keys_processed", () -> p.bgsave != null ? p.bgsave.snapshot.keysProcessed() : 0);
         server.infoFields.put("current_save_keys_total", () -> p.bgsave != null ? p.bgsave.snapshot.keysTotal() : 0);
-        server.infoFields.put("rdb_last_load_keys_loaded", () -> p.lastLoadKeysLoaded);
+        server.infoFields.put("rdb_last_load_keys_loaded", () -> server.loading.inProgress() ? server.loading.keysLoaded() : p.lastLoadKeysLoaded);
         server.infoFields.put("rdb_last_load_keys_expired", () -> p.lastLoadKeysExpired);
         return p;
     }
@@ -116,18 +119,21 @@ public final class RdbPersistence {
         Path tmp = dir().toPath().resolve(tmpName);
         FileChannel ch = openTemp(tmp, tmpName);
         if (ch == null) return false;
-        RdbFileWriter w = newWriter(ch, false);
-        Snapshot s = server.keyspace.startSnapshot(w);
+        RdbFileWriter w = newWriter(ch);
+        Snapshot s = server.keyspace.startSnapshot(w.serializer);
         while (s.state() == Snapshot.RUNNING) s.step(1 << 20);
+        String op = "rdbSaveRio"; // Redis's err_op: the step that failed
         try {
             if (s.state() != Snapshot.DONE) {
                 RuntimeException f = s.failure();
                 throw f instanceof java.io.UncheckedIOException u ? u.getCause() : new IOException(String.valueOf(f));
             }
+            op = "fsync";
             ch.force(true);
+            op = "fclose";
             ch.close();
         } catch (IOException e) {
-            server.log.warning("Write error saving DB on disk: " + ioReason(e));
+            server.log.warning("Write error saving DB on disk(" + op + "): " + ioReason(e));
             closeQuietly(ch);
             deleteQuietly(tmp);
             return false;
@@ -152,10 +158,12 @@ public final class RdbPersistence {
     }
 
     /** A file writer for the keyspace as it is now, with the current rdbcompression, rdbchecksum and policy. */
-    private RdbFileWriter newWriter(FileChannel ch, boolean queued) {
+    private RdbFileWriter newWriter(FileChannel ch) {
         server.keyspace.updateTime();
-        return new RdbFileWriter(server.keyspace, ch, queued, server.config.rdbcompression,
+        RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression,
                 server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory());
+        if (server.config.rdbKeySaveDelay != 0) w.serializer.delayConfig = server.config;
+        return w;
     }
 
     /** rename(2) of the temp file onto dbfilename, then fsync of the directory (fsyncFileDir). */
@@ -217,26 +225,30 @@ public final class RdbPersistence {
             lastBgsaveTimeSec = 0;
             return true;
         }
-        RdbFileWriter w = newWriter(ch, true);
-        Snapshot s = server.keyspace.startSnapshot(w);
-        Bgsave b = new Bgsave(s, w, nowSec());
-        bgsave = b;
-        SnapshotDriver driver = new SnapshotDriver(server, s, () -> w.queuedBytes.get() > HIGH_WATER);
-        Thread t = new Thread(() -> {
-            String err = w.drain(LOW_WATER, driver::resume);
-            boolean cancelled = "cancelled".equals(err);
-            if (err != null) deleteQuietly(tmp);
-            else if (w.ioError != null) {
-                err = w.ioError;
-                deleteQuietly(tmp);
+        RdbFileWriter w = newWriter(ch);
+        RdbSnapshotSerializer ser = w.serializer;
+        if (ser.delayConfig != null) {
+            ser.highWater = SLOW_HIGH_WATER;
+            ser.lowWater = SLOW_LOW_WATER;
+            ser.batchBytes = SLOW_LOW_WATER / 4;
+        }
+        Bgsave[] started = new Bgsave[1];
+        // The finish callback runs on the serializer thread; Bgsave is set before the walk can end.
+        Snapshot s = ser.start(server, "starling-bgsave", (err, cancelled) -> {
+            if (err == null) {
+                try {
+                    ch.force(true);
+                } catch (IOException e) {
+                    err = "(fsync): " + e.getMessage();
+                }
             }
+            closeQuietly(ch);
+            if (err != null) deleteQuietly(tmp);
             String result = err;
-            server.execute(() -> bgsaveDone(b, tmp, tmpName, result, cancelled));
-        }, "starling-bgsave");
-        t.setDaemon(true);
-        t.start();
+            server.execute(() -> bgsaveDone(started[0], tmp, tmpName, result, cancelled));
+        });
+        bgsave = started[0] = new Bgsave(s, w, nowSec());
         server.log.notice("Background saving started by pid " + pid);
-        driver.start();
         return true;
     }
 
@@ -246,7 +258,7 @@ public final class RdbPersistence {
         if (err == null && b.snapshot.state() != Snapshot.DONE) err = String.valueOf(b.snapshot.failure());
         bgsave = null;
         lastBgsaveTimeSec = nowSec() - b.startSec;
-        lastCowSize = b.writer.peakQueuedBytes;
+        lastCowSize = b.writer.serializer.peakQueuedBytes();
         if (cancelled) {
             // Redis's killRDBChild sends SIGUSR1: not an error for stop-writes-on-bgsave-error.
             server.log.warning("Background saving terminated by signal 10");
@@ -257,7 +269,7 @@ public final class RdbPersistence {
             server.lastSaveUnix = nowSec();
             lastBgsaveOk = true;
         } else {
-            if (!"rename".equals(err)) server.log.warning("Write error saving DB on disk: " + err);
+            if (!"rename".equals(err)) server.log.warning("Write error saving DB on disk" + (err.startsWith("(") ? "" : ": ") + err);
             server.log.warning("Background saving error");
             lastBgsaveOk = false;
         }
@@ -338,7 +350,10 @@ public final class RdbPersistence {
     /** writeCommandsDeniedByDiskError: MISCONF for writes and PING after a failed background save. */
     String checkDiskError(Client c, Command cmd) {
         if (lastBgsaveOk || !server.config.stopWritesOnBgsaveError || server.config.savePoints.length == 0) return null;
+        if (c.has(Client.MASTER)) return null; // a replica obeys its master (Redis's mustObeyClient)
         if (cmd.has(Command.WRITE) || cmd.fullName.equals("ping")) return Errors.MISCONF;
+        // EXEC of a transaction that queued a write before the save failed (Redis's mstate.cmd_flags).
+        if (cmd.fullName.equals("exec") && (dev.starling.command.MultiCommands.queuedFlags(c) & Command.WRITE) != 0) return Errors.MISCONF;
         return null;
     }
 
@@ -365,53 +380,154 @@ public final class RdbPersistence {
 
     // ---------------------------------------------------------------- loading
 
-    /**
-     * loadDataFromDisk at start-up: loads dir/dbfilename on the executor before any command runs
-     * (clients that connect meanwhile wait, so -LOADING is never needed). Returns false, after
-     * logging why, if the server must exit.
-     */
-    public boolean loadDataFromDiskOnExecutor() throws InterruptedException {
-        return onExecutor(server, this::loadDataFromDisk, "Fatal error loading the DB: ");
-    }
+    /** How the start-up load ended. */
+    public static final int LOAD_OK = 0, LOAD_FATAL = 1, LOAD_CANCELLED = 2;
 
-    /** Runs load on the executor and waits for its answer; an exception is logged after fatalPrefix and answers false. */
-    static boolean onExecutor(Server server, java.util.function.BooleanSupplier load, String fatalPrefix) throws InterruptedException {
-        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
-        server.execute(() -> {
-            try {
-                f.complete(load.getAsBoolean());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
+    /**
+     * loadDataFromDisk at start-up, with the listeners already bound: dir/dbfilename is read off
+     * the executor while clients get -LOADING (see {@link Loading}), then swapped in. Blocks the
+     * calling thread (Main's) until the load ends; returns LOAD_OK (also when there is no file),
+     * LOAD_FATAL after logging why the server must exit, or LOAD_CANCELLED (shutdown during loading).
+     */
+    public int loadDataFromDiskAtStart() throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Integer> f = new java.util.concurrent.CompletableFuture<>();
+        server.execute(() -> startLoadingFromDisk(f::complete));
         try {
             return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-            server.log.warning(fatalPrefix + e.getCause() + ". Exiting.");
-            return false;
+            server.log.warning("Fatal error loading the DB: " + e.getCause() + ". Exiting.");
+            return LOAD_FATAL;
         }
     }
 
-    /** Loads dir/dbfilename if it exists (logging as Redis does); false if the server must exit. */
-    public boolean loadDataFromDisk() {
-        long start = System.nanoTime();
+    /** On the executor: starts loading dir/dbfilename in the background; done gets a LOAD_* outcome on the executor. */
+    public void startLoadingFromDisk(java.util.function.IntConsumer done) {
+        Path file = dir().toPath().resolve(server.config.dbfilename);
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            done.accept(LOAD_OK); // Redis says nothing when there is no file (ENOENT)
+            return;
+        } catch (IOException e) {
+            server.log.warning("Fatal error loading the DB: " + ioReason(e) + ". Exiting.");
+            done.accept(LOAD_FATAL);
+            return;
+        }
+        long start = server.clock.nanos();
+        RdbFileLoader l = new RdbFileLoader(server);
+        server.loading.start("starling-rdb-load", size, (fresh, progress) -> {
+            if (!l.load(file, fresh, progress)) throw new RdbFileLoader.LoadError("No such file or directory", -1, false);
+        }, err -> {
+            if (err == null) {
+                lastLoadKeysLoaded = l.keysLoaded;
+                lastLoadKeysExpired = l.keysExpired;
+                server.log.notice(String.format("DB loaded from disk: %.3f seconds", (server.clock.nanos() - start) / 1e9));
+                done.accept(LOAD_OK);
+            } else if (err instanceof Loading.Cancelled) {
+                done.accept(LOAD_CANCELLED);
+            } else {
+                reportLoadError(file, err, true);
+                done.accept(LOAD_FATAL);
+            }
+        });
+    }
+
+    /** Logs why file could not be loaded as Redis does (rdbReportError); at start-up with the lines that precede exit. */
+    private void reportLoadError(Path file, Throwable err, boolean fatal) {
+        if (!(err instanceof RdbFileLoader.LoadError e)) {
+            server.log.warning("Fatal error loading the DB: " + err + ". Exiting.");
+            return;
+        }
+        if (e.offset < 0) {
+            server.log.warning("Fatal error loading the DB: " + e.getMessage() + (fatal ? ". Exiting." : ""));
+            return;
+        }
+        if (e.shortRead) server.log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+        server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + file + " -> " + e.getMessage());
+        if (fatal) server.log.warning("Terminating server after rdb file reading failure.");
+    }
+
+    /**
+     * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves (unless NOSAVE), then loads the file back
+     * synchronously, replacing the dataset (or, with NOFLUSH, adding to it; MERGE lets the file's
+     * keys replace existing ones). Unlike Redis, a file that cannot be loaded leaves the dataset as
+     * it was and the server running (Redis has flushed by then, and exits or panics).
+     */
+    public void debugReload(Client c) {
+        boolean merge = false, flush = true, save = true;
+        for (int j = 2; j < c.argc; j++) {
+            if (equalsAscii(c.argv[j], "merge")) merge = true;
+            else if (equalsAscii(c.argv[j], "noflush")) flush = false;
+            else if (equalsAscii(c.argv[j], "nosave")) save = false;
+            else {
+                c.addReplyError(Errors.DEBUG_RELOAD_OPTIONS);
+                return;
+            }
+        }
+        if (server.loading.inProgress()) {
+            // Redis would save the half-loaded dataset over the file being loaded; refuse instead.
+            c.addReplyError(Errors.LOADING);
+            return;
+        }
+        if (save && !rdbSave()) {
+            c.addReplyError(Errors.ERR_BARE);
+            return;
+        }
         Path file = dir().toPath().resolve(server.config.dbfilename);
         RdbFileLoader l = new RdbFileLoader(server);
+        l.allowDup = merge;
+        dev.starling.keyspace.Keyspace fresh = server.loading.newKeyspace();
         try {
-            if (!l.load(file)) return true;
-        } catch (RdbFileLoader.LoadError e) {
-            if (e.offset < 0) {
-                server.log.warning("Fatal error loading the DB: " + e.getMessage() + ". Exiting.");
-                return false;
+            if (!l.load(file, fresh, null)) {
+                c.addReplyError(Errors.DEBUG_RELOAD_FAILED);
+                return;
             }
-            if (e.shortRead) server.log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-            server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + file + " -> " + e.getMessage());
-            server.log.warning("Terminating server after rdb file reading failure.");
-            return false;
+        } catch (RdbFileLoader.LoadError e) {
+            reportLoadError(file, e, false);
+            c.addReplyError(Errors.DEBUG_RELOAD_FAILED);
+            return;
+        } catch (Loading.Cancelled e) {
+            throw new IllegalStateException(e); // no Loading given: cannot happen
+        }
+        if (flush) {
+            server.loading.swapIn(fresh);
+        } else if (!mergeInto(fresh, merge)) {
+            c.addReplyError(Errors.DEBUG_RELOAD_FAILED);
+            return;
         }
         lastLoadKeysLoaded = l.keysLoaded;
         lastLoadKeysExpired = l.keysExpired;
-        server.log.notice(String.format("DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
+        server.log.warning("DB reloaded by DEBUG RELOAD");
+        c.addReplyOk();
+    }
+
+    /** NOFLUSH: adds fresh's keys to the live databases; a key in both replaces the live one if replace, else nothing changes and false. */
+    private boolean mergeInto(dev.starling.keyspace.Keyspace fresh, boolean replace) {
+        dev.starling.keyspace.Db[] live = server.keyspace.dbs;
+        if (!replace) {
+            for (int i = 0; i < live.length; i++) {
+                dev.starling.keyspace.Db from = fresh.dbs[i], to = live[i];
+                String[] dup = new String[1];
+                from.dict.forEach(e -> {
+                    if (dup[0] == null && to.dict.get(e.key) != null) dup[0] = new String(e.key, java.nio.charset.StandardCharsets.UTF_8);
+                });
+                if (dup[0] != null) {
+                    server.log.warning("RDB has duplicated key '" + dup[0] + "' in DB " + i);
+                    return false;
+                }
+            }
+        }
+        for (int i = 0; i < live.length; i++) {
+            dev.starling.keyspace.Db from = fresh.dbs[i], to = live[i];
+            from.dict.forEach(e -> {
+                to.delete(e.key);
+                dev.starling.keyspace.KeyEntry n = to.add(e.key, e.value);
+                n.lru = e.lru;
+                long when = from.getExpire(e.key);
+                if (when != -1) to.setExpire(e.key, when);
+            });
+        }
         return true;
     }
 }

@@ -431,6 +431,14 @@ public final class RdbWriter {
      * when the caller's eviction policy keeps one (-1 for none), then type, key and value.
      */
     public void saveKeyValuePair(byte[] key, Object value, long expireMs, long idleSeconds, int lfuFreq) {
+        saveKeyPrefix(expireMs, idleSeconds, lfuFreq);
+        saveObjectType(value);
+        saveRawString(key, 0, key.length);
+        saveObject(value);
+    }
+
+    /** The opcodes rdbSaveKeyValuePair writes before the type: EXPIRETIME_MS, IDLE, FREQ (each when not -1). */
+    public void saveKeyPrefix(long expireMs, long idleSeconds, int lfuFreq) {
         if (expireMs != -1) {
             saveType(Rdb.OPCODE_EXPIRETIME_MS);
             saveMillisecondTime(expireMs);
@@ -443,9 +451,6 @@ public final class RdbWriter {
             saveType(Rdb.OPCODE_FREQ);
             writeByte(lfuFreq);
         }
-        saveObjectType(value);
-        saveRawString(key, 0, key.length);
-        saveObject(value);
     }
 
     // ---------------------------------------------------------------- DUMP

@@ -26,6 +26,8 @@ public final class SnapshotDriver implements Runnable {
     /** Walk units per step, and the time after which a slice yields to I/O. */
     public int unitsPerStep = 256;
     public long sliceNanos = 500_000;
+    /** Runs after every slice (a consumer publishing what it batched), or null. */
+    public Runnable afterSlice;
     private boolean scheduled;
     /** Statistics: slices run, the longest slice, the most work one step did. */
     public long slices, maxSliceNanos;
@@ -70,6 +72,7 @@ public final class SnapshotDriver implements Runnable {
             if (work > maxStepWork) maxStepWork = work;
             now = server.clock.nanos();
         }
+        if (afterSlice != null) afterSlice.run();
         slices++;
         if (now - start > maxSliceNanos) maxSliceNanos = now - start;
         schedule();

@@ -26,9 +26,24 @@
  * <h2>Writing a file or a snapshot</h2>
  * An RDB file is "REDIS0010", AUX fields, then per database SELECTDB and RESIZEDB and each key
  * ({@code saveKeyValuePair}), then EOF and the 8-byte little-endian CRC-64 of everything before
- * it ({@code crc()} after writing EOF). A snapshot consumer that must serialize a key at once can
- * write into a memory writer and take its bytes per chunk ({@code toByteArray}, {@code resetMemory};
- * the CRC continues across chunks).
+ * it ({@code crc()} after writing EOF).
+ *
+ * <h2>Streaming a snapshot as RDB</h2>
+ * {@link dev.starling.persistence.RdbSnapshotSerializer} is the one way to turn a forkless
+ * snapshot into RDB bytes: BGSAVE uses it through {@link dev.starling.persistence.RdbFileWriter},
+ * and a replica's full sync or an AOF rewrite's RDB preamble use it the same way with their own
+ * sink and AUX fields. On the executor it only captures each key (a reference, or a copy of a
+ * mutable buffer); its thread encodes, compresses, checksums and writes in order, and the walk
+ * pauses while too much is queued. Used without {@code start} it writes synchronously (SAVE).
+ *
+ * <h2>Loading a whole dataset</h2>
+ * {@link dev.starling.persistence.Loading} ({@code server.loading}) is the server's loading state
+ * and the one way to load a dataset while serving: a job fills a fresh keyspace on its own thread
+ * (clients get -LOADING meanwhile, INFO shows the loading_* fields), the executor swaps it in when
+ * the job succeeds, and nothing changes when it fails or is cancelled. The RDB file at start-up uses
+ * it ({@code RdbPersistence.startLoadingFromDisk}, {@code RdbFileLoader.load(file, keyspace, progress)});
+ * a replica's full sync can run the same loader over the transfer, and a loader that must run on
+ * the executor (the AOF replaying commands) can use {@code begin}/{@code end} for the state alone.
  *
  * <h2>The append-only file</h2>
  * {@link dev.starling.persistence.AofPersistence} is Redis 7.0's multi-part AOF: an

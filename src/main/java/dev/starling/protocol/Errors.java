@@ -182,7 +182,17 @@ public final class Errors {
             + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     /** Redis's shared.err: a bare "-ERR" (SAVE or BGSAVE that failed to start). */
     public static final String ERR_BARE = "-ERR";
+    public static final String REPLICAOF_CLUSTER = "REPLICAOF not allowed in cluster mode.";
+    public static final String REPLICAOF_FROM_REPLICA = "Command is not valid when client is a replica.";
+    public static final String UNBLOCKED_ROLE_CHANGE = "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+    public static final String INVALID_MASTER_PORT = "Invalid master port";
+    public static final String READONLY = "-READONLY You can't write against a read only replica.";
+    public static final String MASTERDOWN = "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
     public static final String MISCONF = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
             + "Commands that may modify the data set are disabled, because this instance is configured to report errors during writes "
             + "if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    /** Redis's shared.loadingerr: commands without the "loading" flag while a dataset loads. */
+    public static final String LOADING = "-LOADING Redis is loading the dataset in memory";
+    public static final String DEBUG_RELOAD_OPTIONS = "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+    public static final String DEBUG_RELOAD_FAILED = "Error trying to load the RDB dump";
 }

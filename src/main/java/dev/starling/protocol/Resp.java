@@ -33,6 +33,17 @@ public final class Resp {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /** True if b equals lower (a lower-case ASCII name) case-insensitively, as Redis's strcasecmp on arguments. */
+    public static boolean equalsAscii(byte[] b, String lower) {
+        if (b.length != lower.length()) return false;
+        for (int i = 0; i < b.length; i++) {
+            int x = b[i];
+            if (x >= 'A' && x <= 'Z') x += 32;
+            if (x != lower.charAt(i)) return false;
+        }
+        return true;
+    }
+
     /** Writes the decimal digits of v (as Redis's ll2string). */
     public static void writeLong(ByteBuf out, long v) {
         if (v >= 0 && v < 10) {

@@ -24,6 +24,9 @@ public final class Replication {
     /** second_repl_offset: up to where replid2 is valid (+1), or -1. */
     public long secondReplOffset = -1;
 
+    /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
+    public MasterLink masterLink;
+
     public Replication(Server server) {
         this.server = server;
     }
@@ -52,12 +55,15 @@ public final class Replication {
         replid2 = replid;
         secondReplOffset = offset() + 1;
         changeReplicationId();
+        server.log.warning("Setting secondary replication ID to " + replid2 + ", valid up to offset: " + secondReplOffset
+                + ". New replication ID is " + replid);
     }
 
     /** The "# Replication" INFO section, Redis 7.0's fields in its order. */
     public void appendInfo(StringBuilder sb) {
         sb.append("# Replication\r\n");
-        field(sb, "role", "master");
+        if (masterLink != null && masterLink.isReplica()) masterLink.appendInfo(sb);
+        else field(sb, "role", "master");
         field(sb, "connected_slaves", "0");
         field(sb, "master_failover_state", "no-failover");
         field(sb, "master_replid", replid);
@@ -70,7 +76,7 @@ public final class Replication {
         field(sb, "repl_backlog_histlen", "0");
     }
 
-    private static void field(StringBuilder sb, String name, String value) {
+    static void field(StringBuilder sb, String name, String value) {
         sb.append(name).append(':').append(value).append("\r\n");
     }
 }

@@ -28,6 +28,13 @@ import java.util.ArrayList;
  * {@link #selectedDb} is Redis's server.slaveseldb: the database the stream's reader has selected,
  * -1 for "unknown", which a new consumer resets so that the first command it reads is preceded by
  * a SELECT (Redis resets it when a replica starts a full sync).
+ *
+ * <h2>On a replica (Redis's replicationFeedStreamFromMasterStream)</h2>
+ * While {@link #proxying}, commands executed here (those applied from the master included) reach
+ * only the AOF: the replicas' part of the stream is the master's stream itself, relayed verbatim by
+ * {@link #appendRaw} as it is applied, so a sub-replica, and this server once promoted, continue
+ * the master's history with the same bytes and offsets. A raw chunk carries its own SELECTs: it is
+ * handed over with selectedDb -1, and a consumer of replicas' chunks must take it as it is.
  */
 public final class ReplicationStream {
     /** Redis's PROTO_SHARED_SELECT_CMDS: SELECT commands encoded once. */
@@ -48,6 +55,8 @@ public final class ReplicationStream {
     long offset;
     /** Redis's slaveseldb. */
     int selectedDb = -1;
+    /** True on a replica: replicas get the master's stream ({@link #appendRaw}), not encoded commands. */
+    boolean proxying;
 
     private final ByteBufAllocator alloc;
     /** The buffer commands are encoded into (kept between chunks when nobody retained it), or null. */
@@ -101,6 +110,10 @@ public final class ReplicationStream {
      * stream's (dbid -1: a command that needs no database, such as PING).
      */
     void feed(int dbid, byte[][] argv, int argc, int targets) {
+        if (proxying) {
+            targets &= ~Propagator.PROPAGATE_REPL;
+            if ((targets & wanted) == 0) return;
+        }
         ByteBuf b = chunk;
         if (b != null && b.isReadable() && targets != chunkTargets) {
             flush();
@@ -136,6 +149,42 @@ public final class ReplicationStream {
                 chunk = null;
             }
         }
+    }
+
+    /**
+     * A replica's relay of its master's stream: data (commands fully applied here) is appended for
+     * replicas as it is, after any pending chunk, and master_repl_offset grows by its length whether
+     * or not anyone consumes it (a replica always keeps its master's offset, as Redis keeps a
+     * backlog on every replica). Executor thread only; data is not retained.
+     */
+    public void appendRaw(ByteBuf data) {
+        flush();
+        int n = data.readableBytes();
+        offset += n;
+        selectedDb = -1; // the master's SELECTs went by: the next encoded command selects again
+        if ((wanted & Propagator.PROPAGATE_REPL) == 0 || n == 0) return;
+        int start = data.readerIndex();
+        for (StreamConsumer c : consumerArray) {
+            c.append(data, Propagator.PROPAGATE_REPL, -1, offset);
+            data.readerIndex(start);
+        }
+    }
+
+    /**
+     * Adopts a master's offset after a full resync (Redis sets master_repl_offset to the offset of
+     * +FULLRESYNC); the next encoded command starts with a SELECT.
+     */
+    public void resetOffset(long newOffset) {
+        flush();
+        offset = newOffset;
+        selectedDb = -1;
+    }
+
+    /** Replica mode on or off (Redis's masterhost != NULL in replicationFeedSlaves). */
+    void setProxying(boolean on) {
+        flush();
+        proxying = on;
+        selectedDb = -1;
     }
 
     private static byte[] selectCommand(int dbid) {

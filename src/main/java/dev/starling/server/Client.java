@@ -227,6 +227,12 @@ public final class Client {
     public void addReplyError(String msg) {
         server.stats.recordError(msg);
         if (cmd != null && !server.inRejection) cmd.failedCalls++;
+        if ((flags & MASTER) != 0) {
+            // Never sent (replies to the master are suppressed), but a sign the datasets diverge (Redis's afterErrorReply).
+            server.stats.unexpectedErrorReplies++;
+            server.log.warning("== CRITICAL == This replica is sending an error to its master: '" + msg
+                    + "' after processing the command '" + (lastCmd != null ? lastCmd.fullName : "<unknown>") + "'");
+        }
         // CLIENT REPLY OFF suppresses errors too, as in Redis.
         ByteBuf b = buf();
         if (b != null) Resp.writeError(b, msg);

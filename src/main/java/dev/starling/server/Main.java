@@ -104,12 +104,13 @@ public final class Main {
         }
         server.log.raw(banner(config.port, pid));
         server.log.warning("Server initialized");
-        // loadDataFromDisk: the AOF when appendonly is yes (Redis 7.0 then ignores the RDB file), else the RDB.
-        boolean loaded = config.appendonly ? server.aof.loadAtStartOnExecutor() : server.rdb.loadDataFromDiskOnExecutor();
-        if (!loaded) System.exit(1);
-        server.log.notice("Ready to accept connections");
         writePidFile(server);
         Signals.install(server);
+        // The listeners are bound: clients get -LOADING while the file loads (Redis 7.0's order).
+        // With appendonly yes Redis 7.0 loads the AOF directory and ignores the RDB file.
+        int loaded = config.appendonly ? server.aof.loadAtStart() : server.rdb.loadDataFromDiskAtStart();
+        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_FATAL) System.exit(1);
+        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_OK) server.log.notice("Ready to accept connections");
         server.awaitTermination();
     }
 

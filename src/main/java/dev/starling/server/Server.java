@@ -99,12 +99,19 @@ public final class Server {
         rdb = dev.starling.persistence.RdbPersistence.install(this);
         // Right after RDB's filter: Redis checks the RDB and then the AOF MISCONF in one place.
         aof = dev.starling.persistence.AofPersistence.install(this);
+        // READONLY after MISCONF, MASTERDOWN after the subscribed-context check, as processCommand.
+        dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
+        masterLink.installStaleCheck();
+        // After the pub/sub context (and MASTERDOWN) checks, as Redis's processCommand checks loading after them.
+        loading.install();
         commands.rebuildIndex();
         propagator.install();
     }
 
+    /** The loading state (-LOADING) and loading a dataset while serving (package persistence). */
+    public final dev.starling.persistence.Loading loading = new dev.starling.persistence.Loading(this);
     /** RDB files: SAVE, BGSAVE, save points, loading. */
     public final dev.starling.persistence.RdbPersistence rdb;
     /** The append-only file: writing, BGREWRITEAOF, loading (package persistence). */
@@ -288,9 +295,10 @@ public final class Server {
             Runtime.getRuntime().halt(1);
         }
         shutdownRequested = true;
-        log.warning("Received " + signal + " scheduling shutdown...");
+        boolean duringLoading = loading.inProgress();
+        log.warning(duringLoading ? "Received shutdown signal during loading, scheduling shutdown." : "Received " + signal + " scheduling shutdown...");
         loop.execute(() -> {
-            if (prepareForShutdown(SHUTDOWN_NOFLAGS)) finishShutdown();
+            if (prepareForShutdown(duringLoading ? SHUTDOWN_NOSAVE : SHUTDOWN_NOFLAGS)) finishShutdown();
             else shutdownRequested = false;
         });
     }
@@ -311,6 +319,8 @@ public final class Server {
      * logs why) if the save failed and FORCE was not given.
      */
     public boolean prepareForShutdown(int flags) {
+        // Never save a dataset that is still loading over the file it comes from (Redis's shutdownCommand).
+        if (loading.inProgress()) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
         log.warning("User requested shutdown...");
         for (Runnable r : shutdownHooks) r.run();
         if (!shutdownSaver.saveBeforeShutdown(flags) && (flags & SHUTDOWN_FORCE) == 0) {
@@ -377,7 +387,25 @@ public final class Server {
         return !(sa instanceof InetSocketAddress a) || a.getAddress() == null || a.getAddress().isLoopbackAddress();
     }
 
-    void freeClient(Client c) {
+    /**
+     * Registers a client for a connection this server opened itself (a replica's link to its
+     * master, Redis's replicationCreateMasterClient): listed by CLIENT LIST, authenticated, flagged
+     * with flags. Its owner feeds it commands and calls {@link #freeClient} when the link ends.
+     */
+    public Client createLinkClient(Channel ch, int flags) {
+        Client c = new Client(this, ch, nextClientId++);
+        c.flags |= flags;
+        c.authenticated = true;
+        clients.put(c.id, c);
+        return c;
+    }
+
+    /** The executor's event loop (connections the server opens itself are registered on it). */
+    public EventLoopGroup eventLoop() {
+        return loop;
+    }
+
+    public void freeClient(Client c) {
         if (reading == c) reading = null;
         clients.remove(c.id);
         c.discardOutput();

@@ -154,6 +154,25 @@ class RdbFileTest {
         return out;
     }
 
+    /** describe() for the keys fill() writes (DEBUG DIGEST covers the whole dataset, too big here). */
+    static List<String> describeFilled(Jedis j) {
+        List<String> out = new ArrayList<>();
+        for (int db : new int[] {0, 2, 15}) {
+            j.select(db);
+            List<String> keys = new ArrayList<>(j.keys("*"));
+            java.util.Collections.sort(keys);
+            for (String k : keys) {
+                if (k.startsWith("k:")) continue;
+                Object d = j.sendCommand(DEBUG, "digest-value", k);
+                long ttl = j.pttl(k);
+                out.add(db + " " + k + " " + j.type(k) + " " + new String((byte[]) ((List<?>) d).get(0), StandardCharsets.UTF_8)
+                        + " " + (ttl < 0 ? ttl : Math.round(ttl / 50_000.0) * 50));
+            }
+        }
+        j.select(0);
+        return out;
+    }
+
     String checkRdb(Path file) throws Exception {
         Process p = new ProcessBuilder("redis-check-rdb", file.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -250,15 +269,33 @@ class RdbFileTest {
         Proc s = start(true, dir);
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer;
+        List<String> cut;
         try (Jedis j = s.jedis()) {
             j.sendCommand(DEBUG, "populate", "200000", "k", "20");
+            fill(j);
+            j.append("text", "-raw"); // a RawString
             j.set("marker", "before");
+            cut = describeFilled(j);
             writer = new Thread(() -> {
                 try (Jedis w = s.jedis()) {
                     int i = 0;
                     while (!stop.get()) {
                         w.set("k:" + (i % 200000), "changed");
                         w.set("new:" + i, "x");
+                        // In-place changes to every representation of fill().
+                        w.append("text", "+");
+                        w.setrange("compressible", i % 400, "b");
+                        w.incr("int");
+                        w.pexpire("ttl", 600_000 + i);
+                        w.rpush("list-big", "pushed" + i);
+                        w.lset("list-small", 0, "s" + i);
+                        w.hset("hash-big", "field" + (i % 300), "changed" + i);
+                        w.hset("hash-small", "f", "v" + i);
+                        w.sadd("set-int", Integer.toString(i));
+                        w.sadd("set-big", "new" + i);
+                        w.zincrby("zset-big", 1, "m" + (i % 250));
+                        w.zadd("zset-small", i, "a");
+                        w.pfadd("hll", "e" + i);
                         i++;
                     }
                 }
@@ -276,7 +313,8 @@ class RdbFileTest {
         Proc r = start(false, dir);
         try (Jedis j = r.jedis()) {
             assertThat(j.get("marker")).isEqualTo("before");
-            assertThat(j.dbSize()).isEqualTo(200001);
+            assertThat(describeFilled(j)).isEqualTo(cut);
+            assertThat(j.dbSize()).isEqualTo(200001 + 14);
             Object changed = j.eval("local n = 0 for _, k in ipairs(redis.call('keys', 'k:*')) do "
                     + "if redis.call('get', k) == 'changed' then n = n + 1 end end return n");
             assertThat(changed).isEqualTo(0L);

@@ -58,6 +58,14 @@ class SnapshotDriverTest {
         return t;
     }
 
+    /** Starts three writers and waits until they are well under way. */
+    static List<Thread> startWriters(AtomicLong writes, java.util.function.IntFunction<Thread> writer) {
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) writers.add(writer.apply(i));
+        await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > 2_000);
+        return writers;
+    }
+
     static void populate(ServerFixture s) {
         try (Jedis j = s.jedis()) {
             j.configSet("hash-max-listpack-entries", "8");
@@ -90,9 +98,7 @@ class SnapshotDriverTest {
             populate(s);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writes = new AtomicLong();
-            List<Thread> writers = new ArrayList<>();
-            for (int i = 0; i < 3; i++) writers.add(writer(s, stop, writes, i));
-            await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > 2_000);
+            List<Thread> writers = startWriters(writes, i -> writer(s, stop, writes, i));
 
             SnapshotRecorder rec = new SnapshotRecorder(s.server.keyspace);
             AtomicReference<Snapshot> snap = new AtomicReference<>();
