@@ -579,7 +579,7 @@ final class KeyCommands {
     /** A time at or before now deletes at once, except on a replica (its master sends the DEL). */
     static boolean checkAlreadyExpired(Client c, long when) {
         Keyspace ks = c.server.keyspace;
-        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return false;
+        if (ks.loading || (ks.expireHook != null && !ks.expireHook.mayDelete())) return false;
         return when <= ks.clock.millis();
     }
 

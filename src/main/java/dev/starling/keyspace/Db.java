@@ -224,6 +224,7 @@ public final class Db {
 
     /** If the key is past its TTL, deletes it and reports the expiry; returns true if it was expired. */
     public boolean expireIfNeeded(byte[] key) {
+        if (ks.loading) return false;
         long when = getExpire(key);
         if (when < 0 || when >= ks.now) return false; // Redis: expired only when now > when
         if (ks.expireHook != null && !ks.expireHook.mayDelete()) return !ks.expireHook.ignoreExpiry();

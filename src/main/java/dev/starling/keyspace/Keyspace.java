@@ -104,6 +104,9 @@ public final class Keyspace {
 
     public ExpireHook expireHook;
 
+    /** Redis's server.loading: while an AOF is replayed nothing expires (keyIsExpired answers no). */
+    public boolean loading;
+
     /** The current command's time snapshot in unix ms. */
     public long now;
 

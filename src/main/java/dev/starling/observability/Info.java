@@ -358,6 +358,7 @@ public final class Info {
         f(sb, "module_fork_in_progress", 0);
         f(sb, "module_fork_last_cow_size", 0);
         server.loading.appendInfo(sb);
+        if (server.aof != null) server.aof.infoTail(sb);
     }
 
     private void stats(StringBuilder sb) {

@@ -45,6 +45,10 @@ public final class RdbFileLoader {
     /** AUX fields of interest (rdbLoadRio records the replication ones). */
     String redisVer, replId;
     long replOffset = -1, replStreamDb = -1, aofBase = -1;
+    /** RDBFLAGS_AOF_PREAMBLE: keys already expired are loaded too (an AOF's base), as Redis does. */
+    boolean aofPreamble;
+    /** Bytes of the file the RDB took, checksum included (where an old-style AOF's tail starts). */
+    long consumed;
 
     public RdbFileLoader(Server server) {
         this.server = server;
@@ -74,6 +78,7 @@ public final class RdbFileLoader {
             RdbReader r = new RdbReader(RdbSource.of(is), 1 << 16, true, server.config, true);
             try {
                 loadRio(r, fresh);
+                consumed = r.processedBytes();
             } catch (RdbException e) {
                 throw new LoadError(e.getMessage(), r.processedBytes(), e.kind == RdbException.Kind.SHORT_READ);
             }
@@ -171,7 +176,7 @@ public final class RdbFileLoader {
                         expireAt = lfuFreq = lruIdle = -1;
                         continue;
                     }
-                    if (expireAt != -1 && expireAt < now && !server.roleReplica) {
+                    if (expireAt != -1 && expireAt < now && !server.roleReplica && !aofPreamble) {
                         // A primary drops keys that expired while the file sat on disk; a replica keeps
                         // them for its master's DEL (Redis's iAmMaster check).
                         keysExpired++;

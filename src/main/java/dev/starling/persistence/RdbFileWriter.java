@@ -17,12 +17,15 @@ public final class RdbFileWriter implements RdbSink {
     final FileChannel file;
     final RdbSnapshotSerializer serializer;
 
-    /** replAux: {repl-stream-db, repl-id, repl-offset} from rdbPopulateSaveInfo, or null. */
+    /**
+     * replAux: {repl-stream-db, repl-id, repl-offset} from rdbPopulateSaveInfo, or null; aofBase:
+     * the file is an AOF's RDB base (RDBFLAGS_AOF_PREAMBLE: AUX aof-base 1).
+     */
     RdbFileWriter(Keyspace ks, FileChannel file, boolean compress, boolean checksum, String maxmemoryPolicy, long usedMemAtCut,
-                  String[] replAux) {
+                  String[] replAux, boolean aofBase) {
         this.file = file;
         this.serializer = new RdbSnapshotSerializer(ks, this, compress, checksum, maxmemoryPolicy,
-                (w, s) -> saveInfoAuxFields(w, s, usedMemAtCut, replAux));
+                (w, s) -> saveInfoAuxFields(w, s, usedMemAtCut, replAux, aofBase));
     }
 
     /**
@@ -30,7 +33,8 @@ public final class RdbFileWriter implements RdbSink {
      * repl-id and repl-offset when rdbPopulateSaveInfo has them (a primary with a backlog, a
      * replica with a master), then aof-base.
      */
-    public static void saveInfoAuxFields(RdbWriter w, dev.starling.keyspace.Snapshot s, long usedMemAtCut, String[] replAux) {
+    public static void saveInfoAuxFields(RdbWriter w, dev.starling.keyspace.Snapshot s, long usedMemAtCut, String[] replAux,
+                                         boolean aofBase) {
         w.saveAuxField("redis-ver", dev.starling.server.Server.REDIS_VERSION);
         w.saveAuxField("redis-bits", "64");
         w.saveAuxField("ctime", Long.toString(s.cutMillis / 1000));
@@ -40,7 +44,7 @@ public final class RdbFileWriter implements RdbSink {
             w.saveAuxField("repl-id", replAux[1]);
             w.saveAuxField("repl-offset", replAux[2]);
         }
-        w.saveAuxField("aof-base", "0");
+        w.saveAuxField("aof-base", aofBase ? "1" : "0");
     }
 
     @Override

@@ -54,6 +54,8 @@ public final class RdbPersistence {
     boolean bgsaveScheduled;
     /** The running BGSAVE, or null. */
     Bgsave bgsave;
+    /** Another background job Redis would run as a child (an AOF rewrite): BGSAVE waits for it. */
+    public java.util.function.BooleanSupplier otherChildActive = () -> false;
     /** Set by loading at start (INFO rdb_last_load_keys_*). */
     long lastLoadKeysLoaded, lastLoadKeysExpired;
 
@@ -168,7 +170,7 @@ public final class RdbPersistence {
         server.keyspace.updateTime();
         RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression,
                 server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory(),
-                server.replication.rdbPopulateSaveInfo());
+                server.replication.rdbPopulateSaveInfo(), false);
         if (server.config.rdbKeySaveDelay != 0) w.serializer.delayConfig = server.config;
         return w;
     }
@@ -325,7 +327,9 @@ public final class RdbPersistence {
         }
         if (bgsave != null) {
             c.addReplyError(Errors.BGSAVE_IN_PROGRESS);
-        } else if (c.has(Client.MULTI)) {
+        } else if (otherChildActive.getAsBoolean() && c.argc != 2 && !c.has(Client.MULTI)) {
+            c.addReplyError(Errors.BGSAVE_CHILD_ACTIVE);
+        } else if (c.has(Client.MULTI) || otherChildActive.getAsBoolean()) {
             // In EXEC: Redis never forks inside a transaction; the cron starts it.
             bgsaveScheduled = true;
             c.addReplyStatus("Background saving scheduled");
@@ -347,6 +351,7 @@ public final class RdbPersistence {
     /** serverCron's persistence part: save points (with the retry delay after a failure), then a scheduled BGSAVE. */
     void cron() {
         long now = nowSec();
+        if (otherChildActive.getAsBoolean()) return; // hasActiveChildProcess()
         if (bgsave == null) {
             for (long[] sp : server.config.savePoints) {
                 if (server.dirty >= sp[1] && now - server.lastSaveUnix > sp[0]

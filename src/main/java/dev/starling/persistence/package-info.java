@@ -44,5 +44,13 @@
  * it ({@code RdbPersistence.startLoadingFromDisk}, {@code RdbFileLoader.load(file, keyspace, progress)});
  * a replica's full sync can run the same loader over the transfer, and a loader that must run on
  * the executor (the AOF replaying commands) can use {@code begin}/{@code end} for the state alone.
+ *
+ * <h2>The append-only file</h2>
+ * {@link dev.starling.persistence.AofPersistence} is Redis 7.0's multi-part AOF: an
+ * {@link dev.starling.persistence.AofManifest} naming one base (an RDB with aof-base 1, or
+ * commands written by {@link dev.starling.persistence.AofCommandWriter}) and incr files fed from
+ * the propagated stream through an {@link dev.starling.persistence.AofWriter} thread; BGREWRITEAOF
+ * is a forkless snapshot plus a new incr file opened at the cut;
+ * {@link dev.starling.persistence.AofLoader} replays a directory at start-up.
  */
 package dev.starling.persistence;

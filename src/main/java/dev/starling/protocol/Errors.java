@@ -196,6 +196,8 @@ public final class Errors {
 
     // ---------------------------------------------------------------- RDB persistence
     public static final String BGSAVE_IN_PROGRESS = "Background save already in progress";
+    public static final String BGSAVE_CHILD_ACTIVE = "Another child process is active (AOF?): can't BGSAVE right now. "
+            + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     /** Redis's shared.err: a bare "-ERR" (SAVE or BGSAVE that failed to start). */
     public static final String ERR_BARE = "-ERR";
     public static final String REPLICAOF_CLUSTER = "REPLICAOF not allowed in cluster mode.";

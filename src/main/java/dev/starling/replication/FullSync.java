@@ -129,7 +129,7 @@ final class FullSync implements RdbSink {
         server.keyspace.updateTime();
         long usedMem = server.usedMemory();
         serializer = new RdbSnapshotSerializer(server.keyspace, this, server.config.rdbcompression, server.config.rdbchecksum,
-                server.config.maxmemoryPolicy, (w, snap) -> RdbFileWriter.saveInfoAuxFields(w, snap, usedMem, aux));
+                server.config.maxmemoryPolicy, (w, snap) -> RdbFileWriter.saveInfoAuxFields(w, snap, usedMem, aux, false));
         server.log.notice("Background RDB transfer started by pid " + ProcessHandle.current().pid());
         snapshot = serializer.start(server, "starling-fullsync",
                 (err, cancelled) -> server.execute(() -> transferEnded(err, cancelled)));

@@ -107,7 +107,8 @@ public final class Main {
         writePidFile(server);
         Signals.install(server);
         // The listeners are bound: clients get -LOADING while the file loads (Redis 7.0's order).
-        int loaded = server.rdb.loadDataFromDiskAtStart();
+        // With appendonly yes Redis 7.0 loads the AOF directory and ignores the RDB file.
+        int loaded = config.appendonly ? server.aof.loadAtStart() : server.rdb.loadDataFromDiskAtStart();
         if (loaded == dev.starling.persistence.RdbPersistence.LOAD_FATAL) System.exit(1);
         if (loaded == dev.starling.persistence.RdbPersistence.LOAD_OK) server.log.notice("Ready to accept connections");
         server.awaitTermination();

@@ -97,6 +97,8 @@ public final class Server {
         dev.starling.keyspace.KeyspaceCron.install(this);
         // After the eviction filter: Redis checks OOM before MISCONF.
         rdb = dev.starling.persistence.RdbPersistence.install(this);
+        // Right after RDB's filter: Redis checks the RDB and then the AOF MISCONF in one place.
+        aof = dev.starling.persistence.AofPersistence.install(this);
         // NOREPLICAS, then READONLY, after MISCONF; MASTERDOWN after the subscribed-context check, as processCommand.
         dev.starling.replication.Primary primary = dev.starling.replication.Primary.install(this);
         dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
@@ -114,6 +116,8 @@ public final class Server {
     public final dev.starling.persistence.Loading loading = new dev.starling.persistence.Loading(this);
     /** RDB files: SAVE, BGSAVE, save points, loading. */
     public final dev.starling.persistence.RdbPersistence rdb;
+    /** The append-only file: writing, BGREWRITEAOF, loading (package persistence). */
+    public final dev.starling.persistence.AofPersistence aof;
     /** Propagation of writes to the replication stream and the AOF (package replication). */
     public final dev.starling.replication.Propagator propagator = new dev.starling.replication.Propagator(this);
     /** Replication ids, offsets and role; the primary and replica sides (package replication). */
@@ -577,11 +581,28 @@ public final class Server {
 
     private void flushClient(Client c) {
         propagator.flushStream(); // replicas and the AOF get the writes before the client its reply
+        if (replyBarrier != null && replyBarrier.hold(c)) return;
+        writeReplies(c);
+    }
+
+    /** Writes c's pending replies now (and closes it if it asked to be); see {@link ReplyBarrier}. */
+    public void writeReplies(Client c) {
         c.flush();
         if (c.has(Client.CLOSE_AFTER_REPLY) && c.channel != null) {
             c.channel.close();
         }
     }
+
+    /**
+     * Asked before a client's replies are written: true keeps them back, and the barrier's owner
+     * calls {@link #writeReplies} later (appendfsync always: until the AOF bytes they follow are
+     * fsynced).
+     */
+    public interface ReplyBarrier {
+        boolean hold(Client c);
+    }
+
+    public ReplyBarrier replyBarrier;
 
     /** Queues c for the flush task (replies produced outside c's own read batch). */
     void markPendingWrite(Client c) {

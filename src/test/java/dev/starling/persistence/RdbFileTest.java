@@ -81,17 +81,24 @@ class RdbFileTest {
 
     /** Starts a process (Starling or redis-server) in dir; waits for PING unless expectExit. */
     Proc start(boolean starling, Path dir, String... options) throws Exception {
+        return startIn(procs, starling, dir, dir, options);
+    }
+
+    /** Starts a server in dir with its log in logDir, adds it to procs (stopped by the caller) and waits for PING. */
+    static Proc startIn(List<Proc> procs, boolean starling, Path dir, Path logDir, String... options) throws Exception {
         int port = freePort();
         List<String> cmd = starling ? starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
         cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
                 "--enable-debug-command", "yes", "--save", ""));
         cmd.addAll(List.of(options));
-        Path log = dir.resolve((starling ? "starling" : "redis") + "-" + port + ".log");
+        Path log = logDir.resolve((starling ? "starling" : "redis") + "-" + port + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Proc proc = new Proc(p, port, dir, log);
         procs.add(proc);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             if (!p.isAlive()) throw new AssertionError("exited: " + proc.log());
+            // Starling listens before it loads its files: ready is when the log says so (Redis loads first).
+            if (starling && !proc.log().contains("Ready to accept connections")) return false;
             try (Jedis j = proc.jedis()) {
                 return j.ping().equals("PONG");
             } catch (RuntimeException e) {
@@ -318,8 +325,14 @@ class RdbFileTest {
 
     /** Runs Starling on dir until it exits by itself; returns exit code and log. */
     static String[] runToExit(Path dir) throws Exception {
-        List<String> cmd = starlingCmd();
+        return runToExit(true, dir);
+    }
+
+    /** Runs Starling or redis-server on dir with options until it exits by itself; returns exit code and log. */
+    static String[] runToExit(boolean starling, Path dir, String... options) throws Exception {
+        List<String> cmd = starling ? starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
         cmd.addAll(List.of("--port", Integer.toString(freePort()), "--bind", "127.0.0.1", "--dir", dir.toString()));
+        cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.SECONDS)) {

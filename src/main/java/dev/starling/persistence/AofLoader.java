@@ -1,0 +1,342 @@
+package dev.starling.persistence;
+
+import dev.starling.command.Command;
+import dev.starling.command.CommandTable;
+import dev.starling.server.Client;
+import dev.starling.server.Server;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+
+/**
+ * Loads the AOF files of a manifest into the keyspace (aof.c's loadAppendOnlyFiles and
+ * loadSingleAppendOnlyFile): the base (an RDB file, or commands), then each incr file, replayed
+ * command by command through the command handlers with a fake client whose replies go nowhere.
+ *
+ * <h2>Truncated and corrupt files</h2>
+ * A file that ends inside a command (a crash mid-write) is truncated at the end of the last
+ * complete command when aof-load-truncated is yes and it is the last file; otherwise, and for a
+ * file whose bytes are not commands, loading fails with Redis's log lines. A MULTI without its EXEC
+ * at the end is reverted: its commands were only queued, and the file is truncated before it.
+ *
+ * <p>Runs on whatever thread the caller is on, against the server's keyspace, with lazy expiry off
+ * (as while Redis is loading); nothing else may touch the keyspace meanwhile.
+ */
+public final class AofLoader {
+    /** aof.c's AOF_* load results. */
+    public static final int AOF_OK = 0, AOF_NOT_EXIST = 1, AOF_EMPTY = 2, AOF_OPEN_ERR = 3, AOF_FAILED = 4, AOF_TRUNCATED = 5;
+    /** AOF_ANNOTATION_LINE_MAX_LEN: fgets's buffer. */
+    static final int LINE_MAX = 1024;
+
+    private final Server server;
+    private final Path aofDir;
+    private final String aofFilename;
+    /** Set by a successful load: aof_current_size and aof_rewrite_base_size. */
+    long totalSize, baseSize;
+
+    AofLoader(Server server, Path aofDir) {
+        this.server = server;
+        this.aofDir = aofDir;
+        this.aofFilename = server.config.appendfilename;
+    }
+
+    /** loadAppendOnlyFiles: one of the AOF_* results, after logging as Redis does. */
+    int loadAppendOnlyFiles(AofManifest am) {
+        if (am.isEmpty()) return AOF_NOT_EXIST;
+        int totalNum = (am.base != null ? 1 : 0) + am.incr.size();
+        long total = 0;
+        ArrayList<AofManifest.Info> all = new ArrayList<>();
+        if (am.base != null) all.add(am.base);
+        all.addAll(am.incr);
+        for (AofManifest.Info ai : all) {
+            long size = fileSize(ai.fileName);
+            if (size < 0) return AOF_FAILED; // a file of the manifest missing on disk is fatal
+            total += size;
+        }
+        if (total == 0) return AOF_EMPTY;
+        int num = 0, ret = AOF_OK;
+        boolean was = server.keyspace.loading;
+        server.keyspace.loading = true;
+        try {
+            for (AofManifest.Info ai : all) {
+                boolean isBase = ai == am.base;
+                boolean last = ++num == totalNum;
+                long start = System.nanoTime();
+                if (isBase) baseSize = fileSize(ai.fileName);
+                ret = loadSingleAppendOnlyFile(ai.fileName);
+                if (ret == AOF_OK || (ret == AOF_TRUNCATED && last)) {
+                    server.log.notice(String.format("DB loaded from %s file %s: %.3f seconds", isBase ? "base" : "incr",
+                            ai.fileName, (System.nanoTime() - start) / 1e9));
+                }
+                if (!isBase && ret == AOF_EMPTY) ret = AOF_OK;
+                if (ret == AOF_TRUNCATED && !last) {
+                    ret = AOF_FAILED;
+                    server.log.warning("Fatal error: the truncated file is not the last file");
+                }
+                if (ret == AOF_OPEN_ERR || ret == AOF_FAILED) return ret;
+            }
+        } finally {
+            server.keyspace.loading = was;
+        }
+        totalSize = total;
+        return ret;
+    }
+
+    /** getAppendOnlyFileSize: the size, or -1 after logging Redis's line. */
+    long fileSize(String name) {
+        try {
+            return Files.size(aofDir.resolve(name));
+        } catch (IOException e) {
+            server.log.warning("Unable to obtain the AOF file " + name + " length. stat: " + RdbPersistence.ioReason(e));
+            return -1;
+        }
+    }
+
+    /** loadSingleAppendOnlyFile. */
+    int loadSingleAppendOnlyFile(String filename) {
+        Path path = aofDir.resolve(filename);
+        InputStream in;
+        long size;
+        try {
+            in = Files.newInputStream(path);
+            size = Files.size(path);
+        } catch (NoSuchFileException e) {
+            server.log.warning("The append log file " + filename + " doesn't exist: No such file or directory");
+            return AOF_NOT_EXIST;
+        } catch (IOException e) {
+            server.log.warning("Fatal error: can't open the append log file " + filename + " for reading: " + RdbPersistence.ioReason(e));
+            return AOF_OPEN_ERR;
+        }
+        if (size == 0) {
+            close(in);
+            return AOF_EMPTY;
+        }
+        long start = 0;
+        try {
+            byte[] sig = in.readNBytes(5);
+            close(in);
+            if (sig.length == 5 && new String(sig, StandardCharsets.ISO_8859_1).equals("REDIS")) {
+                boolean oldStyle = filename.equals(aofFilename);
+                server.log.notice(oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
+                RdbFileLoader l = new RdbFileLoader(server);
+                l.aofPreamble = true;
+                try {
+                    l.load(path, server.keyspace, null);
+                } catch (Loading.Cancelled e) {
+                    return AOF_FAILED; // no progress object was given, so nothing cancels
+                } catch (RdbFileLoader.LoadError e) {
+                    if (e.offset >= 0) {
+                        server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + filename + " -> " + e.getMessage());
+                    } else {
+                        server.log.warning(e.getMessage());
+                    }
+                    server.log.warning(oldStyle ? "Error reading the RDB preamble of the AOF file " + filename + ", AOF loading aborted"
+                            : "Error reading the RDB base file " + filename + ", AOF loading aborted");
+                    return AOF_FAILED;
+                }
+                start = l.consumed;
+                if (oldStyle) server.log.notice("Reading the remaining AOF tail...");
+            }
+            in = Files.newInputStream(path);
+            in.skipNBytes(start);
+        } catch (IOException e) {
+            server.log.warning("Unrecoverable error reading the append only file " + filename + ": " + RdbPersistence.ioReason(e));
+            return AOF_FAILED;
+        }
+        try (Reader r = new Reader(new BufferedInputStream(in, 1 << 16), start)) {
+            return replay(r, path, filename, start);
+        } catch (IOException e) {
+            server.log.warning("Unrecoverable error reading the append only file " + filename + ": " + RdbPersistence.ioReason(e));
+            return AOF_FAILED;
+        }
+    }
+
+    private static final int OK = 0, READERR = 1, FMTERR = 2;
+
+    /** The command loop of loadSingleAppendOnlyFile, from the reader's position to the end. */
+    private int replay(Reader r, Path path, String filename, long start) throws IOException {
+        Client fake = server.createFakeClient();
+        boolean truncatedOk = server.config.getBool("aof-load-truncated");
+        long validUpTo = start, validBeforeMulti = start;
+        boolean inMulti = false;
+        ArrayList<byte[][]> queued = new ArrayList<>();
+        byte[] line = new byte[LINE_MAX];
+        int err = OK;
+        loop:
+        for (;;) {
+            int n = r.fgets(line);
+            if (n < 0) break; // clean end of file
+            if (line[0] == '#') continue; // annotations (#TS:)
+            if (line[0] != '*') {
+                err = FMTERR;
+                break;
+            }
+            if (n == 1) {
+                err = READERR;
+                break;
+            }
+            long argc = atol(line, 1, n);
+            if (argc < 1) {
+                err = FMTERR;
+                break;
+            }
+            byte[][] argv = new byte[(int) Math.min(argc, 1 << 20)][];
+            if (argc > argv.length) argv = new byte[(int) argc][];
+            for (int j = 0; j < argc; j++) {
+                int m = r.fgets(line);
+                if (m < 0 || line[0] != '$') {
+                    err = m < 0 ? READERR : FMTERR;
+                    break loop;
+                }
+                long len = atol(line, 1, m);
+                if (len < 0 || len > Integer.MAX_VALUE - 8) {
+                    err = FMTERR;
+                    break loop;
+                }
+                byte[] arg = r.read((int) len);
+                if (arg == null || r.read(2) == null) { // the CRLF after the bulk, unchecked as in Redis
+                    err = READERR;
+                    break loop;
+                }
+                argv[j] = arg;
+            }
+            Command cmd = lookup(argv);
+            if (cmd == null) {
+                server.log.warning("Unknown command '" + new String(argv[0], StandardCharsets.UTF_8) + "' reading the append only file " + filename);
+                return AOF_FAILED;
+            }
+            String name = cmd.fullName;
+            if (name.equals("multi")) {
+                validBeforeMulti = validUpTo;
+                inMulti = true;
+            } else if (inMulti && !name.equals("exec")) {
+                queued.add(argv);
+            } else if (name.equals("exec")) {
+                if (inMulti) {
+                    for (byte[][] q : queued) execute(fake, lookup(q), q);
+                    queued.clear();
+                    inMulti = false;
+                }
+            } else {
+                execute(fake, cmd, argv);
+            }
+            if (truncatedOk) validUpTo = r.pos;
+        }
+        if (err == FMTERR) {
+            server.log.warning("Bad file format reading the append only file " + filename
+                    + ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
+            return AOF_FAILED;
+        }
+        if (err == OK && inMulti) {
+            // A transaction cut off by the end of the file: as a short read, drop the unfinished tail.
+            server.log.warning("Revert incomplete MULTI/EXEC transaction in AOF file " + filename);
+            validUpTo = validBeforeMulti;
+            err = READERR;
+        }
+        if (err == OK) return AOF_OK;
+        if (truncatedOk) {
+            server.log.warning("!!! Warning: short read while loading the AOF file " + filename + "!!!");
+            server.log.warning("!!! Truncating the AOF " + filename + " at offset " + validUpTo + " !!!");
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                ch.truncate(validUpTo);
+                server.log.warning("AOF " + filename + " loaded anyway because aof-load-truncated is enabled");
+                return AOF_TRUNCATED;
+            } catch (IOException e) {
+                server.log.warning("Error truncating the AOF file " + filename + ": " + RdbPersistence.ioReason(e));
+            }
+        }
+        server.log.warning("Unexpected end of file reading the append only file " + filename + ". You can: "
+                + "1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. "
+                + "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.");
+        return AOF_FAILED;
+    }
+
+    /**
+     * lookupCommand(argv, argc): the command, or its subcommand for a container; null if unknown
+     * or not implemented here (a stream command in Redis's AOF stops loading rather than being
+     * skipped, which would silently lose data).
+     */
+    private Command lookup(byte[][] argv) {
+        Command cmd = server.commands.lookup(argv[0]);
+        if (cmd != null && cmd.isContainer()) cmd = argv.length >= 2 ? CommandTable.lookupSub(cmd, argv[1]) : null;
+        return cmd == null || cmd.handler == null ? null : cmd;
+    }
+
+    /** cmd->proc(fakeClient): the handler alone, no checks, statistics or propagation. */
+    private void execute(Client c, Command cmd, byte[][] argv) {
+        c.argv = argv;
+        c.argc = argv.length;
+        c.cmd = c.lastCmd = cmd;
+        server.keyspace.updateTime();
+        cmd.handler.execute(c);
+        c.argv = null;
+        c.argc = 0;
+    }
+
+    /** atoi/strtol: the leading decimal integer of b[from..to) (0 if none). */
+    static long atol(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && (b[i] == ' ' || b[i] == '\t')) i++;
+        boolean neg = i < to && b[i] == '-';
+        if (neg || (i < to && b[i] == '+')) i++;
+        long v = 0;
+        for (; i < to && b[i] >= '0' && b[i] <= '9'; i++) {
+            v = v * 10 + (b[i] - '0');
+            if (v > Integer.MAX_VALUE * 4L) break;
+        }
+        return neg ? -v : v;
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // Read-only stream.
+        }
+    }
+
+    /** fgets and fread over a stream, counting the offset (ftello). */
+    static final class Reader implements AutoCloseable {
+        private final InputStream in;
+        long pos;
+
+        Reader(InputStream in, long pos) {
+            this.in = in;
+            this.pos = pos;
+        }
+
+        /** fgets(buf, LINE_MAX): up to LINE_MAX-1 bytes or through '\n'; -1 at end of file with nothing read. */
+        int fgets(byte[] buf) throws IOException {
+            int n = 0;
+            while (n < buf.length - 1) {
+                int c = in.read();
+                if (c < 0) break;
+                buf[n++] = (byte) c;
+                if (c == '\n') break;
+            }
+            pos += n;
+            if (n < buf.length) buf[n] = 0;
+            return n == 0 ? -1 : n;
+        }
+
+        /** fread of exactly n bytes, or null at end of file. */
+        byte[] read(int n) throws IOException {
+            byte[] b = in.readNBytes(n);
+            pos += b.length;
+            return b.length == n ? b : null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}
