@@ -97,6 +97,9 @@ public final class Main {
             server.log.warning("Configured to not listen anywhere, exiting.");
             System.exit(1);
         }
+        // In the loading state before the listeners bind, so no command runs on the empty dataset
+        // that precedes the load (a client connecting in between gets -LOADING).
+        server.loading.begin(0);
         try {
             server.start();
         } catch (Exception e) {
@@ -110,7 +113,10 @@ public final class Main {
         // With appendonly yes Redis 7.0 loads the AOF directory and ignores the RDB file.
         int loaded = config.appendonly ? server.aof.loadAtStart() : server.rdb.loadDataFromDiskAtStart();
         if (loaded == dev.starling.persistence.RdbPersistence.LOAD_FATAL) System.exit(1);
-        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_OK) server.log.notice("Ready to accept connections");
+        if (loaded == dev.starling.persistence.RdbPersistence.LOAD_OK) {
+            server.executeAndWait(server.loading::end); // with no file to load the state ends here
+            server.log.notice("Ready to accept connections");
+        }
         server.awaitTermination();
     }
 
