@@ -448,6 +448,7 @@ public final class RdbPersistence {
                 done.accept(LOAD_CANCELLED);
             } else {
                 reportLoadError(file, err, true);
+                server.loading.begin(0); // nothing is served between the failure and the exit
                 done.accept(LOAD_FATAL);
             }
         });

@@ -242,8 +242,9 @@ class RdbBehaviourTest {
             assertThat(took).as("a throttled BGSAVE takes a while").isGreaterThan(TimeUnit.MILLISECONDS.toNanos(300));
             assertThat(writes).isGreaterThan(100);
             assertThat(maxNanos).as("the executor is never held by the slow writer").isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
-            // Queued bytes stay near the slow-mode high-water mark, far below the ~7 MB dataset.
-            assertThat(Long.parseLong(info(c, "rdb_last_cow_size"))).isLessThan(1L << 20);
+            // Queued bytes stay near the slow-mode high-water mark (128 KB, overshot by at most the
+            // batch a walk slice fills before it is published), far below the ~7 MB dataset.
+            assertThat(Long.parseLong(info(c, "rdb_last_cow_size"))).isLessThan(2L << 20);
             c.callString("CONFIG", "SET", "rdb-key-save-delay", "0");
             assertThat(c.callString("DEBUG", "RELOAD", "NOSAVE")).isEqualTo("+OK\r\n");
             assertThat(c.callString("DBSIZE")).isEqualTo(":" + keys + "\r\n");
