@@ -365,7 +365,7 @@ public final class MasterLink {
         cancelReplicationHandshake(false);
         if (wasMaster) {
             discardCachedMaster();
-            cacheMasterUsingMyself();
+            cacheMasterUsingMyself(0); // the new master's stream starts with a SELECT
         }
         setState(State.CONNECT);
         server.log.notice("Connecting to MASTER " + masterHost + ":" + masterPort);
@@ -1076,12 +1076,12 @@ public final class MasterLink {
     }
 
     /** Redis's replicationCacheMasterUsingMyself: PSYNC the new master with our own history. */
-    private void cacheMasterUsingMyself() {
+    void cacheMasterUsingMyself(int db) {
         server.log.notice("Before turning into a replica, using my own master parameters to synthesize a cached master: "
                 + "I may be able to synchronize with the new master with just a partial transfer.");
         cachedReplid = server.replication.replid;
         cachedReploff = server.replication.offset();
-        cachedDb = 0; // the new master's stream starts with a SELECT
+        cachedDb = db;
         hasCached = true;
     }
 
