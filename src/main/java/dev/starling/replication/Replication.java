@@ -30,6 +30,8 @@ public final class Replication {
     public Backlog backlog;
     /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
     public MasterLink masterLink;
+    /** FAILOVER's state (set by {@link Failover#install}). */
+    public Failover failover;
 
     public Replication(Server server) {
         this.server = server;
@@ -113,7 +115,7 @@ public final class Replication {
         else field(sb, "role", "master");
         field(sb, "connected_slaves", Integer.toString(primary == null ? 0 : primary.replicas.size()));
         if (primary != null) primary.appendInfoReplicas(sb);
-        field(sb, "master_failover_state", "no-failover");
+        field(sb, "master_failover_state", failover == null ? "no-failover" : failover.stateName());
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", Long.toString(offset()));
