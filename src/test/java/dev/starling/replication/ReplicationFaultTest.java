@@ -9,6 +9,7 @@ import redis.clients.jedis.Jedis;
 import java.time.Duration;
 
 import static dev.starling.replication.ReplicaSyncTest.assertSameKeyspace;
+import static dev.starling.replication.ReplicaSyncTest.awaitCaughtUp;
 import static dev.starling.replication.ReplicaSyncTest.info;
 import static dev.starling.replication.ReplicaSyncTest.log;
 import static dev.starling.replication.ReplicaSyncTest.startStarling;
@@ -33,14 +34,6 @@ class ReplicationFaultTest {
     /** No PINGs: a PING after the SAVE would move the offset past what the RDB holds (a race in Redis too). */
     static final String[] QUIET_PRIMARY = {"--repl-ping-replica-period", "3600", "--repl-diskless-sync-delay", "0"};
 
-    private static void awaitCaught(Jedis m, Jedis s) {
-        await().atMost(LONG).until(() -> {
-            String mo = info(m, "replication").get("master_repl_offset");
-            java.util.Map<String, String> r = info(s, "replication");
-            return "up".equals(r.get("master_link_status")) && mo.equals(r.get("slave_repl_offset"));
-        });
-    }
-
     /** A primary and a replica linked through a proxy, synchronized. */
     private record Setup(ServerFixture p, ServerFixture r, TcpProxy proxy, Jedis m, Jedis s) implements AutoCloseable {
         static Setup start() {
@@ -50,7 +43,7 @@ class ReplicationFaultTest {
             Jedis m = p.jedis(), s = r.jedis();
             populate(m);
             s.replicaof("127.0.0.1", proxy.port());
-            awaitCaught(m, s);
+            awaitCaughtUp(m, s);
             return new Setup(p, r, proxy, m, s);
         }
 
@@ -79,7 +72,7 @@ class ReplicationFaultTest {
             long full = x.stat("sync_full"), partial = x.stat("sync_partial_ok");
             x.proxy.delay(40);
             writeLoad(x.m, 200);
-            awaitCaught(x.m, x.s);
+            awaitCaughtUp(x.m, x.s);
             x.proxy.delay(0);
             x.assertEqual();
             assertThat(x.stat("sync_full")).isEqualTo(full);
@@ -97,7 +90,7 @@ class ReplicationFaultTest {
             writeLoad(x.m, 50);
             await().pollDelay(Duration.ofMillis(800)).atMost(LONG).until(() -> true); // less than repl-timeout (2 s)
             x.proxy.resume();
-            awaitCaught(x.m, x.s);
+            awaitCaughtUp(x.m, x.s);
             x.assertEqual();
             assertThat(x.stat("sync_partial_ok")).isEqualTo(partial);
             assertThat(x.proxy.accepted.get()).isEqualTo(1);
@@ -112,7 +105,7 @@ class ReplicationFaultTest {
             x.proxy.stall();
             writeLoad(x.m, 100);
             await().atMost(LONG).until(() -> x.stat("sync_partial_ok") == partial + 1);
-            awaitCaught(x.m, x.s);
+            awaitCaughtUp(x.m, x.s);
             x.assertEqual();
             assertThat(x.stat("sync_full")).isEqualTo(full);
             assertThat(x.proxy.accepted.get()).isEqualTo(2);
@@ -132,7 +125,7 @@ class ReplicationFaultTest {
                 x.m.set("after-drop-" + round, "1");
                 long expected = partial + round;
                 await().atMost(LONG).until(() -> x.stat("sync_partial_ok") == expected);
-                awaitCaught(x.m, x.s);
+                awaitCaughtUp(x.m, x.s);
             }
             x.assertEqual();
             assertThat(x.stat("sync_full")).isEqualTo(full);
@@ -148,7 +141,7 @@ class ReplicationFaultTest {
             x.proxy.halfOpen();
             writeLoad(x.m, 100);
             await().atMost(LONG).until(() -> x.stat("sync_partial_ok") == partial + 1);
-            awaitCaught(x.m, x.s);
+            awaitCaughtUp(x.m, x.s);
             x.assertEqual();
             assertThat(x.stat("sync_full")).isEqualTo(full);
             assertThat(x.stat("sync_partial_err")).isEqualTo(err);
@@ -163,7 +156,7 @@ class ReplicationFaultTest {
             populate(m);
             try (Jedis s = r.jedis()) {
                 s.replicaof("127.0.0.1", p.port());
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
             }
             long full = stat(m, "stats", "sync_full"), partial = stat(m, "stats", "sync_partial_ok");
             r.signal("STOP");
@@ -175,7 +168,7 @@ class ReplicationFaultTest {
             }
             await().atMost(LONG).until(() -> stat(m, "stats", "sync_partial_ok") == partial + 1);
             try (Jedis s = r.jedis()) {
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 settle(m, s);
             }
             assertSameKeyspace(p.port(), r.port);
@@ -195,17 +188,17 @@ class ReplicationFaultTest {
                 populate(m);
                 s.replicaof("127.0.0.1", p.port);
                 writeLoad(m, 50);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 settle(m, s);
                 assertThat(m.save()).isEqualTo("OK");
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
             }
             p.kill9();
             p.start();
             try (Jedis m = p.jedis()) {
                 await().atMost(LONG).until(() -> stat(m, "stats", "sync_partial_ok") == 1);
                 m.set("after", "1");
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 assertThat(stat(m, "stats", "sync_full")).isZero();
                 assertThat(s.get("after")).isEqualTo("1");
             }
@@ -225,10 +218,10 @@ class ReplicationFaultTest {
             try (Jedis m = p.jedis()) {
                 populate(m);
                 s.replicaof("127.0.0.1", p.port);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 assertThat(m.save()).isEqualTo("OK");
                 m.set("lost", "1");
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
             }
             p.kill9();
             p.start();
@@ -236,7 +229,7 @@ class ReplicationFaultTest {
                 await().atMost(LONG).until(() -> stat(m, "stats", "sync_full") == 1);
                 assertThat(stat(m, "stats", "sync_partial_err")).isEqualTo(1);
                 m.set("after", "1");
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 assertThat(s.get("lost")).isNull();
                 assertThat(s.get("after")).isEqualTo("1");
             }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static dev.starling.replication.ReplicaSyncTest.assertSameKeyspace;
 import static dev.starling.replication.ReplicaSyncTest.awaitCaughtUp;
+import static dev.starling.replication.ReplicaSyncTest.awaitCaughtUp;
 import static dev.starling.replication.ReplicaSyncTest.info;
 import static dev.starling.replication.ReplicaSyncTest.stat;
 import static dev.starling.replication.StarlingReplicationTest.populate;
@@ -29,14 +30,6 @@ class ReplicationRestartTest {
         await().atMost(SYNC).until(() -> stat(master, "stats", "sync_partial_ok") == expected);
     }
 
-    static void awaitCaught(Jedis m, Jedis s) {
-        await().atMost(SYNC).until(() -> {
-            String mo = info(m, "replication").get("master_repl_offset");
-            Map<String, String> r = info(s, "replication");
-            return "up".equals(r.get("master_link_status")) && mo.equals(r.get("slave_repl_offset"));
-        });
-    }
-
     /** A replica (Starling or Redis) of a primary (Starling or Redis) restarts: partial resync, writes of the gap arrive. */
     private static void replicaRestarts(boolean starlingPrimary, boolean starlingReplica) {
         try (ServerProcess p = starlingPrimary ? ServerProcess.starling() : ServerProcess.redis();
@@ -47,7 +40,7 @@ class ReplicationRestartTest {
             try (Jedis s = r.jedis()) {
                 s.replicaof("127.0.0.1", p.port);
                 writeLoad(m, 50);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
             }
             long full = stat(m, "stats", "sync_full"), partial = stat(m, "stats", "sync_partial_ok");
             r.shutdown("SAVE");
@@ -57,7 +50,7 @@ class ReplicationRestartTest {
             try (Jedis s = r.jedis()) {
                 awaitPartial(m, partial + 1);
                 writeLoad(m, 50);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 StarlingReplicationTest.settle(m, s);
                 assertThat(stat(m, "stats", "sync_full")).isEqualTo(full);
                 assertThat(s.get("during-downtime")).isEqualTo("1");
@@ -97,7 +90,7 @@ class ReplicationRestartTest {
                 else m.set("x", "1");
                 s.replicaof("127.0.0.1", p.port);
                 writeLoad(m, 50);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
             }
             String oldId = info(s, "replication").get("master_replid");
             p.shutdown("SAVE");
@@ -113,7 +106,7 @@ class ReplicationRestartTest {
                 assertThat(stat(m, "stats", "sync_full")).isZero();
                 m.set("after-restart", "1");
                 writeLoad(m, 50);
-                awaitCaught(m, s);
+                awaitCaughtUp(m, s);
                 StarlingReplicationTest.settle(m, s);
                 assertThat(info(s, "replication").get("master_replid")).isEqualTo(ri.get("master_replid"));
                 assertThat(s.get("after-restart")).isEqualTo("1");

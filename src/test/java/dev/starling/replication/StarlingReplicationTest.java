@@ -26,57 +26,13 @@ import static org.awaitility.Awaitility.await;
  * keyspaces are compared with DEBUG DIGEST and key by key after each step.
  */
 class StarlingReplicationTest {
-    /** Every type Starling has commands for, small and big encodings, with TTLs, in databases 0, 3 and 9. */
     static void populate(Jedis r) {
-        for (int db : new int[] {0, 3, 9}) {
-            r.select(db);
-            String p = "d" + db + ":";
-            r.set(p + "str", "hello");
-            r.set(p + "int", "12345");
-            r.set(p + "big", "x".repeat(20000));
-            r.setex(p + "ttl", 1000, "v");
-            r.rpush(p + "list", "a", "b", "c");
-            for (int i = 0; i < 300; i++) r.rpush(p + "biglist", "element-" + i + "-" + "y".repeat(i % 50));
-            r.hset(p + "hash", Map.of("f1", "v1", "f2", "v2"));
-            for (int i = 0; i < 600; i++) r.hset(p + "bighash", "field" + i, "value" + i);
-            r.sadd(p + "intset", "1", "2", "3");
-            r.sadd(p + "set", "a", "b", "c");
-            for (int i = 0; i < 700; i++) r.sadd(p + "bigset", "member" + i);
-            r.zadd(p + "zset", Map.of("a", 1.0, "b", 2.5));
-            for (int i = 0; i < 200; i++) r.zadd(p + "bigzset", i * 1.5, "m" + i);
-            r.pfadd(p + "hll", "a", "b", "c");
-            r.pexpire(p + "list", 500_000);
-            r.expire(p + "bighash", 9000);
-        }
-        r.select(0);
+        ReplicaSyncTest.populateWithoutStreams(r);
     }
 
-    /** A write load of every family, transactions and expiring keys (no scripts: Starling has no Lua yet). */
+    /** The shared write load without scripts (Starling has no Lua yet). */
     static void writeLoad(Jedis r, int rounds) {
-        for (int i = 0; i < rounds; i++) {
-            r.select(i % 4);
-            r.set("k" + i, "v" + i);
-            r.incr("counter");
-            r.lpush("l", "x" + i);
-            r.hincrBy("h", "f" + (i % 7), 1);
-            r.sadd("s", "m" + (i % 13));
-            r.zincrby("z", 1.5, "m" + (i % 11));
-            r.append("str", "ab");
-            r.incrByFloat("fl", 0.5);
-            if (i % 5 == 0) r.psetex("short" + i, 50, "gone-soon");
-            if (i % 7 == 0) r.expire("k" + i, 100);
-            if (i % 3 == 0) r.lpop("l");
-            if (i % 10 == 0) {
-                Transaction t = r.multi();
-                t.set("tx" + i, "1");
-                t.incrBy("tx" + i, 5);
-                t.rpush("txl", "a", "b");
-                t.exec();
-            }
-            if (i % 17 == 0) r.spop("s");
-            if (i % 19 == 0) r.del("k" + (i - 1));
-        }
-        r.select(0);
+        ReplicaSyncTest.writeLoad(r, rounds, false);
     }
 
     /** Waits for short-lived keys to expire on the master (their DELs propagate), then for the replica. */
