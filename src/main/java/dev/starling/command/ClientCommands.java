@@ -344,9 +344,11 @@ final class ClientCommands {
      * command is kept with the client flagged BLOCKED, so its later input waits in its query
      * buffer; at UNPAUSE or the deadline (checked by cron) each is re-run in arrival order.
      */
-    static final class ClientPause implements Server.PostponeHook {
+    static final class ClientPause implements Server.PostponeHook, dev.starling.replication.Failover.Pause {
         private final Server server;
         private boolean paused, writeOnly;
+        /** A FAILOVER's write pause (Redis's PAUSE_DURING_FAILOVER): no deadline, CLIENT UNPAUSE does not lift it. */
+        private boolean failoverPause;
         private long endMillis;
         private final List<Client> postponed = new ArrayList<>();
         private final List<byte[][]> postponedArgv = new ArrayList<>();
@@ -392,6 +394,12 @@ final class ClientCommands {
             }
         }
 
+        @Override
+        public void pauseDuringFailover(boolean on) {
+            failoverPause = on;
+            if (!on) resumeAll(); // what CLIENT PAUSE still holds is postponed again
+        }
+
         void cron() {
             if (paused && server.clock.millis() >= endMillis) unpause();
         }
@@ -406,9 +414,11 @@ final class ClientCommands {
 
         @Override
         public boolean postpone(Client c, Command cmd) {
-            if (!paused || c.has(Client.REPLICA) || c.has(Client.MASTER)) return false;
+            if ((!paused && !failoverPause) || c.has(Client.REPLICA) || c.has(Client.MASTER)) return false;
+            // The strictest purpose wins (Redis's client_pause_type): ALL only from CLIENT PAUSE ALL.
+            boolean writesOnly = !paused || writeOnly;
             // Redis also holds an EXEC whose queue has writes.
-            if (writeOnly && !cmd.has(Command.WRITE | Command.MAY_REPLICATE)
+            if (writesOnly && !cmd.has(Command.WRITE | Command.MAY_REPLICATE)
                     && !(c.has(Client.MULTI) && cmd.fullName.equals("exec") && MultiCommands.queueMayReplicate(c))) {
                 return false;
             }

@@ -443,6 +443,7 @@ public final class RdbPersistence {
                 lastLoadKeysLoaded = l.keysLoaded;
                 lastLoadKeysExpired = l.keysExpired;
                 server.log.notice(String.format("DB loaded from disk: %.3f seconds", (server.clock.nanos() - start) / 1e9));
+                server.replication.restoreFromRdb(l.replId, l.replOffset, l.replStreamDb);
                 done.accept(LOAD_OK);
             } else if (err instanceof Loading.Cancelled) {
                 done.accept(LOAD_CANCELLED);

@@ -135,6 +135,17 @@ public final class Errors {
     public static final String NOREPLICAS = "-NOREPLICAS Not enough good replicas to write.";
     public static final String NOMASTERLINK_SYNC = "-NOMASTERLINK Can't SYNC while not connected with my master";
     public static final String SYNC_PENDING_OUTPUT = "SYNC and PSYNC are invalid with pending output";
+    public static final String FAILOVER_CLUSTER = "FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.";
+    public static final String FAILOVER_NONE = "No failover in progress.";
+    public static final String FAILOVER_TIMEOUT = "FAILOVER timeout must be greater than 0";
+    public static final String FAILOVER_ALREADY = "FAILOVER already in progress.";
+    public static final String FAILOVER_REPLICA = "FAILOVER is not valid when server is a replica.";
+    public static final String FAILOVER_NO_REPLICAS = "FAILOVER requires connected replicas.";
+    public static final String FAILOVER_FORCE = "FAILOVER with force option requires both a timeout and target HOST and IP.";
+    public static final String FAILOVER_NOT_REPLICA = "FAILOVER target HOST and PORT is not a replica.";
+    public static final String FAILOVER_NOT_ONLINE = "FAILOVER target replica is not online.";
+    public static final String NOMASTERLINK_FAILING_OVER = "-NOMASTERLINK Can't SYNC while failing over";
+    public static final String REPLICAOF_FAILING_OVER = "REPLICAOF not allowed while failing over.";
     public static final String PSYNC_FAILOVER_MASTER = "PSYNC FAILOVER can't be sent to a master.";
     public static final String PSYNC_FAILOVER_REPLID = "PSYNC FAILOVER replid must match my replid.";
     public static final String BGSAVE_FAILED_REPLICATION = "BGSAVE failed, replication can't continue";

@@ -161,6 +161,8 @@ public final class MasterLink {
     }
 
     public ReplicasListener replicasListener = newHistory -> {};
+    /** The failover this server may be running as the old primary (set by {@link Failover#install}). */
+    Failover failover;
 
     private MasterLink(Server server) {
         this.server = server;
@@ -291,6 +293,10 @@ public final class MasterLink {
             c.addReplyError(Errors.REPLICAOF_CLUSTER);
             return;
         }
+        if (failover != null && failover.active()) {
+            c.addReplyError(Errors.REPLICAOF_FAILING_OVER);
+            return;
+        }
         if (equalsAscii(c.argv[1], "no") && equalsAscii(c.argv[2], "one")) {
             if (masterHost != null) {
                 unsetMaster();
@@ -356,7 +362,7 @@ public final class MasterLink {
      * Redis's replicationSetMaster: drops the current master or handshake, keeps (or, coming from
      * master mode, synthesizes) a cached master for PSYNC, and connects to host:port.
      */
-    private void setMaster(String host, int port) {
+    void setMaster(String host, int port) {
         boolean wasMaster = masterHost == null;
         masterHost = null; // so that freeing the master client does not reconnect
         if (master != null) masterLinkLost(true);
@@ -365,7 +371,7 @@ public final class MasterLink {
         cancelReplicationHandshake(false);
         if (wasMaster) {
             discardCachedMaster();
-            cacheMasterUsingMyself();
+            cacheMasterUsingMyself(0); // the new master's stream starts with a SELECT
         }
         setState(State.CONNECT);
         server.log.notice("Connecting to MASTER " + masterHost + ":" + masterPort);
@@ -386,7 +392,7 @@ public final class MasterLink {
     }
 
     /** Redis's replicationUnsetMaster: this server becomes a master, continuing the history under a new replid. */
-    private void unsetMaster() {
+    void unsetMaster() {
         if (masterHost == null) return;
         clearMasterAddress();
         if (master != null) masterLinkLost(true);
@@ -634,7 +640,9 @@ public final class MasterLink {
         if (hasCached) {
             String off = Long.toString(cachedReploff + 1);
             server.log.notice("Trying a partial resynchronization (request " + cachedReplid + ":" + off + ").");
-            sendCommand("PSYNC", cachedReplid, off);
+            // The old primary of a FAILOVER asks its target to take over (Redis's syncWithMaster).
+            if (failover != null && failover.inProgress()) sendCommand("PSYNC", cachedReplid, off, "FAILOVER");
+            else sendCommand("PSYNC", cachedReplid, off);
         } else {
             server.log.notice("Partial resynchronization not possible (no cached master)");
             sendCommand("PSYNC", "?", "-1");
@@ -656,6 +664,8 @@ public final class MasterLink {
                 masterInitialOffset = strtoll(parts[2]);
                 server.log.notice("Full resync from master: " + masterReplid + ":" + masterInitialOffset);
             }
+            // A full resync is no reason to fail a FAILOVER either (Redis: "edge cases").
+            if (failover != null && failover.inProgress()) failover.clearFailoverState();
             return startTransfer();
         }
         if (r.startsWith("+CONTINUE")) {
@@ -671,17 +681,26 @@ public final class MasterLink {
                 replicasListener.disconnectReplicas(false);
             }
             resurrectCachedMaster();
+            if (failover != null && failover.inProgress()) failover.clearFailoverState();
             server.log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             return true;
         }
         if (r.startsWith("-NOMASTERLINK") || r.startsWith("-LOADING")) {
             server.log.notice("Master is currently unable to PSYNC but should be in the future: " + r);
+            if (failover != null && failover.inProgress()) {
+                failover.abortFailover("Failover target rejected psync request");
+                return false;
+            }
             handshakeError();
             return false;
         }
         if (!r.startsWith("-ERR")) server.log.warning("Unexpected reply to PSYNC from master: " + r);
         else server.log.notice("Master does not support PSYNC or is in error state (reply: " + r + ")");
         discardCachedMaster();
+        if (failover != null && failover.inProgress()) {
+            failover.abortFailover("Failover target rejected psync request");
+            return false;
+        }
         server.log.notice("Retrying with SYNC...");
         link.writeAndFlush(Unpooled.wrappedBuffer(Resp.ascii("SYNC\r\n")), link.voidPromise());
         return startTransfer();
@@ -1076,12 +1095,12 @@ public final class MasterLink {
     }
 
     /** Redis's replicationCacheMasterUsingMyself: PSYNC the new master with our own history. */
-    private void cacheMasterUsingMyself() {
+    void cacheMasterUsingMyself(int db) {
         server.log.notice("Before turning into a replica, using my own master parameters to synthesize a cached master: "
                 + "I may be able to synchronize with the new master with just a partial transfer.");
         cachedReplid = server.replication.replid;
         cachedReploff = server.replication.offset();
-        cachedDb = 0; // the new master's stream starts with a SELECT
+        cachedDb = db;
         hasCached = true;
     }
 

@@ -125,6 +125,8 @@ public final class Primary {
     }
 
     private MasterLink masterLink;
+    /** FAILOVER's state (set by {@link Failover#install}). */
+    Failover failover;
 
     /**
      * Redis's disconnectSlaves: our replicas resync with us. newHistory (a full sync from our own
@@ -233,6 +235,7 @@ public final class Primary {
         if (c.has(Client.REPLICA)) return; // already a replica: ignored, no reply
         boolean psync = c.argv[0].length == 5;
         if (psync && c.argc > 3 && equalsAscii(c.argv[3], "failover")) {
+            server.log.warning("Failover request received for replid " + new String(c.argv[1], java.nio.charset.StandardCharsets.UTF_8) + ".");
             if (!server.roleReplica) {
                 c.addReplyError(Errors.PSYNC_FAILOVER_MASTER);
                 return;
@@ -241,7 +244,13 @@ public final class Primary {
                 c.addReplyError(Errors.PSYNC_FAILOVER_REPLID);
                 return;
             }
-            // A replica asked to take over: turning into a primary is the replica side's part.
+            // Our primary asks us to take over (its FAILOVER): we become a primary, and it our replica.
+            masterLink.unsetMaster();
+            server.log.notice("MASTER MODE enabled (failover request from '" + dev.starling.server.ClientInfo.describe(c) + "')");
+        }
+        if (failover != null && failover.active()) {
+            c.addReplyError(Errors.NOMASTERLINK_FAILING_OVER);
+            return;
         }
         if (server.roleReplica && !masterLinkUp.getAsBoolean()) {
             c.addReplyError(Errors.NOMASTERLINK_SYNC);
@@ -731,7 +740,9 @@ public final class Primary {
         long nowSec = now / 1000;
         Backlog b = repl.backlog;
         if (b != null) b.trim(); // repl-backlog-size may have shrunk
-        if (!replicas.isEmpty() && replCronLoops % Math.max(1, server.config.replPingReplicaPeriod) == 0 && b != null) {
+        // No PING while a FAILOVER with a timeout holds the pause: the target must match our offset.
+        if (!replicas.isEmpty() && replCronLoops % Math.max(1, server.config.replPingReplicaPeriod) == 0 && b != null
+                && (failover == null || !failover.suppressesPing())) {
             server.propagator.stream.feed(server.propagator.stream.selectedDb(), PING_ARGV, 1, Propagator.PROPAGATE_REPL);
             server.propagator.flushStream();
         }

@@ -30,6 +30,8 @@ public final class Replication {
     public Backlog backlog;
     /** The replica side: the link to this server's master (set by {@link MasterLink#install}). */
     public MasterLink masterLink;
+    /** FAILOVER's state (set by {@link Failover#install}). */
+    public Failover failover;
 
     public Replication(Server server) {
         this.server = server;
@@ -52,6 +54,30 @@ public final class Replication {
             if (db == -1) return null;
         }
         return new String[] {Integer.toString(db), replid, Long.toString(offset())};
+    }
+
+    /**
+     * The tail of Redis 7.0's loadDataFromDisk: restores the replication id and offset an RDB was
+     * saved with (its repl-id, repl-offset and repl-stream-db aux fields; any missing: nothing).
+     * A replica takes them as its own and synthesizes a cached master from them, so it asks its
+     * master for a partial resync after a restart; a primary keeps its new id but continues the
+     * saved history as replid2, with the offset rebased onto it and a backlog starting there, so
+     * its replicas can partially resync with it after a restart.
+     */
+    public void restoreFromRdb(String id, long offset, long streamDb) {
+        if (id == null || offset == -1 || streamDb == -1) return;
+        ReplicationStream stream = server.propagator.stream;
+        if (server.roleReplica) {
+            replid = id;
+            stream.resetOffset(offset);
+            masterLink.cacheMasterUsingMyself((int) streamDb);
+        } else {
+            replid2 = id;
+            secondReplOffset = offset + 1;
+            if (backlog != null) primary.freeReplicationBacklog();
+            stream.resetOffset(offset() + offset);
+            primary.createReplicationBacklog();
+        }
     }
 
     /** master_repl_offset. */
@@ -89,7 +115,7 @@ public final class Replication {
         else field(sb, "role", "master");
         field(sb, "connected_slaves", Integer.toString(primary == null ? 0 : primary.replicas.size()));
         if (primary != null) primary.appendInfoReplicas(sb);
-        field(sb, "master_failover_state", "no-failover");
+        field(sb, "master_failover_state", failover == null ? "no-failover" : failover.stateName());
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", Long.toString(offset()));

@@ -103,6 +103,7 @@ public final class Server {
         dev.starling.replication.Primary primary = dev.starling.replication.Primary.install(this);
         dev.starling.replication.MasterLink masterLink = dev.starling.replication.MasterLink.install(this);
         primary.follow(masterLink);
+        dev.starling.replication.Failover.install(this, primary, masterLink);
         // After the keyspace filters: Redis checks the subscribed context after OOM in processCommand.
         pubsub = dev.starling.command.PubSubCommands.install(this);
         masterLink.installStaleCheck();
