@@ -20,6 +20,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 
+import static dev.starling.persistence.QuietFiles.closeQuietly;
+import static dev.starling.persistence.QuietFiles.deleteQuietly;
+
 /**
  * The append-only file, Redis 7.0's multi-part AOF (aof.c): a manifest, one base file (an RDB
  * preamble, or commands) and incr files that receive every write in propagation order.
@@ -935,24 +938,6 @@ public final class AofPersistence implements StreamConsumer {
             c.addReplyStatus("Background append only file rewriting started");
         } else {
             c.addReplyError("Can't execute an AOF background rewriting. Please check the server logs for more information.");
-        }
-    }
-
-    // ---------------------------------------------------------------- util
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // Abandoning the file anyway.
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // As Redis's bg_unlink: best effort.
         }
     }
 }

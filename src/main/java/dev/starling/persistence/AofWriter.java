@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import static dev.starling.persistence.QuietFiles.closeQuietly;
+
 /**
  * The AOF's writer thread: Redis's flushAppendOnlyFile and the bio fsync job, off the executor.
  *
@@ -345,14 +347,5 @@ final class AofWriter {
         closeQuietly(file);
         file = s.next;
         fileSize = s.size;
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch == null) return;
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // The data was fsynced (or could not be): nothing more to do with this file.
-        }
     }
 }

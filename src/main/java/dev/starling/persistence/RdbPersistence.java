@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
+import static dev.starling.persistence.QuietFiles.closeQuietly;
+import static dev.starling.persistence.QuietFiles.deleteQuietly;
+
 /**
  * RDB files (Redis's rdb.c save side and the persistence part of server.c): SAVE, BGSAVE, save
  * points in the cron, FLUSHALL's save, the shutdown save, the MISCONF write barrier, INFO
@@ -198,22 +201,6 @@ public final class RdbPersistence {
         if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
         if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
         return String.valueOf(e.getMessage());
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // Abandoning the file anyway.
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // As Redis's unlink of a temp file: best effort.
-        }
     }
 
     // ---------------------------------------------------------------- BGSAVE
