@@ -34,6 +34,8 @@ WRITE_KEYS=${WRITE_KEYS:-$((KEYS / 10))}
 WINDOW=${WINDOW:-10}
 WARM=${WARM:-5}
 SERVERS=${SERVERS:-redis starling}
+# Extra options for both servers, e.g. SERVER_OPTS="--rdbcompression no".
+SERVER_OPTS=${SERVER_OPTS:-}
 mkdir -p "$here/results"
 WORK=$(mktemp -d /tmp/starling-bgsave.XXXXXX)
 LOAD_PID=""
@@ -82,7 +84,7 @@ measure() {
   port=$(free_port)
   dir="$WORK/$server-dir"
   mkdir -p "$dir"
-  if [ "$server" = redis ]; then start_redis "$port" --dir "$dir"; else start_starling "$port" --dir "$dir"; fi
+  if [ "$server" = redis ]; then start_redis "$port" --dir "$dir" ${SERVER_OPTS:-}; else start_starling "$port" --dir "$dir" ${SERVER_OPTS:-}; fi
   pid=$LAST_PID
   log="$WORK/$server-$port.log"
   used0=$(used_memory "$port")
