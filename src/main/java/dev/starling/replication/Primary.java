@@ -5,7 +5,6 @@ import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.server.OutputBufferLimits;
 import dev.starling.server.Server;
-import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
 import io.netty.buffer.ByteBuf;
@@ -584,22 +583,8 @@ public final class Primary implements dev.starling.server.Shutdown.Replicas {
     // ---------------------------------------------------------------- WAIT
 
     /** How WAIT blocks: on no key, until enough ACKs or the timeout (Redis's BLOCKED_WAIT). */
-    private static final Blocking.Handler WAIT_HANDLER = new Blocking.Handler() {
-        @Override
-        public boolean accepts(Object value) {
-            return false;
-        }
-
-        @Override
-        public boolean serve(Client receiver, Blocking.State st, byte[] key, KeyEntry e) {
-            return false;
-        }
-
-        @Override
-        public void replyTimedOut(Client c) {
+    private static final Blocking.Handler WAIT_HANDLER = (Blocking.KeylessHandler) c ->
             c.addReplyLongLong(c.server.replication.primary.replicationCountAcksByOffset(((long[]) c.bstate.extra)[0]));
-        }
-    };
 
     /** WAIT numreplicas timeout. */
     void waitCommand(Client c) {

@@ -1,6 +1,5 @@
 package dev.starling.server;
 
-import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 
 import java.util.ArrayList;
@@ -65,23 +64,10 @@ public final class Shutdown {
     };
 
     /** How a SHUTDOWN client blocks: on nothing, until the shutdown is cancelled (Redis's BLOCKED_SHUTDOWN). */
-    private static final Blocking.Handler SHUTDOWN_HANDLER = new Blocking.Handler() {
-        @Override
-        public boolean accepts(Object value) {
-            return false;
-        }
-
-        @Override
-        public boolean serve(Client receiver, Blocking.State st, byte[] key, KeyEntry e) {
-            return false;
-        }
-
-        @Override
-        public void replyTimedOut(Client c) {
-            // Only CLIENT UNBLOCK gets here (Redis 7.0 would crash): the SHUTDOWN error, as a cancel gives.
-            c.addReplyError(Errors.SHUTDOWN_ERRORS);
-            c.server.shutdown.blocked.remove(c);
-        }
+    private static final Blocking.Handler SHUTDOWN_HANDLER = (Blocking.KeylessHandler) c -> {
+        // Only CLIENT UNBLOCK gets here (Redis 7.0 would crash): the SHUTDOWN error, as a cancel gives.
+        c.addReplyError(Errors.SHUTDOWN_ERRORS);
+        c.server.shutdown.blocked.remove(c);
     };
 
     private final Server server;
