@@ -35,6 +35,7 @@ final class ClientCommands {
     static void install(Server server) {
         ClientPause p = new ClientPause(server);
         server.postponeHook = p;
+        server.shutdown.pause = p;
         server.cronHooks.add(p::cron);
         server.clientListeners.add(p::clientClosed);
     }
@@ -344,11 +345,13 @@ final class ClientCommands {
      * command is kept with the client flagged BLOCKED, so its later input waits in its query
      * buffer; at UNPAUSE or the deadline (checked by cron) each is re-run in arrival order.
      */
-    static final class ClientPause implements Server.PostponeHook, dev.starling.replication.Failover.Pause {
+    static final class ClientPause implements Server.PostponeHook, dev.starling.replication.Failover.Pause, dev.starling.server.Shutdown.Pause {
         private final Server server;
         private boolean paused, writeOnly;
         /** A FAILOVER's write pause (Redis's PAUSE_DURING_FAILOVER): no deadline, CLIENT UNPAUSE does not lift it. */
         private boolean failoverPause;
+        /** A shutdown's write pause while it waits for replicas (Redis's PAUSE_DURING_SHUTDOWN), same rules. */
+        private boolean shutdownPause;
         private long endMillis;
         private final List<Client> postponed = new ArrayList<>();
         private final List<byte[][]> postponedArgv = new ArrayList<>();
@@ -400,6 +403,17 @@ final class ClientCommands {
             if (!on) resumeAll(); // what CLIENT PAUSE still holds is postponed again
         }
 
+        @Override
+        public void pauseDuringShutdown(boolean on) {
+            shutdownPause = on;
+            if (!on) resumeAll();
+        }
+
+        @Override
+        public boolean clientsPaused() {
+            return paused || failoverPause || shutdownPause;
+        }
+
         void cron() {
             if (paused && server.clock.millis() >= endMillis) unpause();
         }
@@ -414,7 +428,7 @@ final class ClientCommands {
 
         @Override
         public boolean postpone(Client c, Command cmd) {
-            if ((!paused && !failoverPause) || c.has(Client.REPLICA) || c.has(Client.MASTER)) return false;
+            if (!clientsPaused() || c.has(Client.REPLICA) || c.has(Client.MASTER)) return false;
             // The strictest purpose wins (Redis's client_pause_type): ALL only from CLIENT PAUSE ALL.
             boolean writesOnly = !paused || writeOnly;
             // Redis also holds an EXEC whose queue has writes.

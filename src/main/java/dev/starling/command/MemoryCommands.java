@@ -140,6 +140,12 @@ public final class MemoryCommands {
      * usedMemory(); the db overheads use Redis's formulas over our dict sizes (entries x 24 + 16 for
      * the robj, buckets x 8); the allocator.* and rss numbers come from the process's RSS.
      */
+    /** A numeric INFO field a subsystem publishes (0 if none does). */
+    private static long infoLong(Server s, String name) {
+        java.util.function.Supplier<Object> v = s.infoFields.get(name);
+        return v == null ? 0 : ((Number) v.get()).longValue();
+    }
+
     static void stats(Client c) {
         Server s = c.server;
         long total = s.usedMemory();
@@ -163,8 +169,8 @@ public final class MemoryCommands {
         field(c, "peak.allocated", peakMem);
         field(c, "total.allocated", total);
         field(c, "startup.allocated", startup);
-        field(c, "replication.backlog", 0);
-        field(c, "clients.slaves", 0);
+        field(c, "replication.backlog", infoLong(s, "mem_replication_backlog"));
+        field(c, "clients.slaves", infoLong(s, "mem_clients_slaves"));
         field(c, "clients.normal", clientsNormal);
         field(c, "cluster.links", 0);
         field(c, "aof.buffer", 0);

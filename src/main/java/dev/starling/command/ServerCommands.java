@@ -3,6 +3,7 @@ package dev.starling.command;
 import dev.starling.observability.LatencyMonitor;
 import dev.starling.observability.SlowLog;
 import dev.starling.protocol.Errors;
+import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.server.ClientInfo;
 import dev.starling.server.Server;
@@ -96,9 +97,8 @@ final class ServerCommands {
     // ---------------------------------------------------------------- SHUTDOWN
 
     /**
-     * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. The save is whatever server.shutdownSaver does
-     * (until the RDB layer installs one, SAVE succeeds trivially, as a save of nothing would).
-     * Starling never waits for replicas here, so ABORT always finds no shutdown in progress.
+     * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (Redis's shutdownCommand). The client blocks
+     * while the shutdown waits for lagging replicas (see server.Shutdown); ABORT cancels that wait.
      */
     static void shutdown(Client c) {
         int flags = Server.SHUTDOWN_NOFLAGS;
@@ -121,14 +121,15 @@ final class ServerCommands {
             return;
         }
         if (abort) {
-            c.addReplyError(Errors.NO_SHUTDOWN);
+            if (c.server.shutdown.abortShutdown()) c.addReplyOk();
+            else c.addReplyError(Errors.NO_SHUTDOWN);
             return;
         }
-        if (c.server.prepareForShutdown(flags)) {
-            c.server.finishShutdown();
-        } else {
-            c.addReplyError("Errors trying to SHUTDOWN. Check logs.");
+        if ((flags & Server.SHUTDOWN_NOW) == 0 && Blocking.deniesBlocking(c)) {
+            c.addReplyError(Errors.SHUTDOWN_DENY_BLOCKING);
+            return;
         }
+        c.server.shutdown.shutdownCommand(c, flags);
     }
 
     // ---------------------------------------------------------------- timeout

@@ -30,10 +30,11 @@ public final class Info {
     private final Server server;
     private long peakMemory;
 
-    // Redis's STATS_METRIC_SAMPLES ring buffers: ops/sec, input and output bytes/sec.
-    private static final int SAMPLES = 16;
-    private final long[][] samples = new long[3][SAMPLES];
-    private final long[] lastReading = new long[3];
+    // Redis's STATS_METRIC_SAMPLES ring buffers: ops/sec, input and output bytes/sec, and the
+    // replication link's input and output bytes/sec (STATS_METRIC_NET_*_REPLICATION).
+    private static final int SAMPLES = 16, METRICS = 5;
+    private final long[][] samples = new long[METRICS][SAMPLES];
+    private final long[] lastReading = new long[METRICS];
     private long lastSampleMillis;
     private int sampleIdx;
 
@@ -70,6 +71,8 @@ public final class Info {
             for (Command sub : cmd.subcommands.values()) sub.latencyHistogram = null;
         }
         for (long[] s : samples) java.util.Arrays.fill(s, 0);
+        java.util.Arrays.fill(lastReading, 0); // the counters restart from 0 too (Redis's last_sample_count)
+        lastSampleMillis = server.clock.millis();
         peakMemory = server.usedMemory();
     }
 
@@ -80,13 +83,20 @@ public final class Info {
         if (now - lastSampleMillis < 100) return;
         long elapsed = now - lastSampleMillis;
         Stats st = server.stats;
-        long[] readings = {st.numCommands, st.netInputBytes, st.netOutputBytes};
-        for (int i = 0; i < 3; i++) {
+        long[] readings = {st.numCommands, st.netInputBytes, st.netOutputBytes,
+                counter("total_net_repl_input_bytes"), counter("total_net_repl_output_bytes")};
+        for (int i = 0; i < METRICS; i++) {
             samples[i][sampleIdx] = (readings[i] - lastReading[i]) * 1000 / elapsed;
             lastReading[i] = readings[i];
         }
         sampleIdx = (sampleIdx + 1) % SAMPLES;
         lastSampleMillis = now;
+    }
+
+    /** A counter a subsystem publishes as an INFO field (0 while none does). */
+    private long counter(String name) {
+        java.util.function.Supplier<Object> v = server.infoFields.get(name);
+        return v == null ? 0 : ((Number) v.get()).longValue();
     }
 
     private long instantaneous(int metric) {
@@ -209,6 +219,7 @@ public final class Info {
         f(sb, "executable", server.executable);
         f(sb, "config_file", server.configFile == null ? "" : server.configFile);
         f(sb, "io_threads_active", 0);
+        server.shutdown.appendInfo(sb);
     }
 
     private void clients(StringBuilder sb) {
@@ -374,8 +385,8 @@ public final class Info {
         f(sb, "total_net_repl_output_bytes", 0);
         f(sb, "instantaneous_input_kbps", f2(instantaneous(1) / 1024.0));
         f(sb, "instantaneous_output_kbps", f2(instantaneous(2) / 1024.0));
-        f(sb, "instantaneous_input_repl_kbps", "0.00");
-        f(sb, "instantaneous_output_repl_kbps", "0.00");
+        f(sb, "instantaneous_input_repl_kbps", f2(instantaneous(3) / 1024.0));
+        f(sb, "instantaneous_output_repl_kbps", f2(instantaneous(4) / 1024.0));
         f(sb, "rejected_connections", st.rejectedConnections);
         f(sb, "sync_full", 0);
         f(sb, "sync_partial_ok", 0);

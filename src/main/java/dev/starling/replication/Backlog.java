@@ -136,6 +136,11 @@ public final class Backlog implements StreamConsumer {
         return end;
     }
 
+    /** Blocks held (Redis indexes one in REPL_BACKLOG_INDEX_PER_BLOCKS of them: INFO mem_replication_backlog). */
+    int blockCount() {
+        return blocks.size();
+    }
+
     /** Bytes allocated for blocks, headers included (INFO mem_total_replication_buffers). */
     public long memory() {
         long n = 0;

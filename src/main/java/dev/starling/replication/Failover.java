@@ -65,7 +65,30 @@ public final class Failover {
         primary.failover = f;
         server.commands.bind("failover", f::failoverCommand);
         server.cronHooks.add(f::updateFailoverStatus);
+        freezeExpiryWhilePaused(server);
         return f;
+    }
+
+    /**
+     * Redis 7.0 keeps the dataset static while clients are paused (CLIENT PAUSE, FAILOVER, a
+     * shutdown waiting for replicas): no key is expired or evicted, so the offset the replicas
+     * must reach does not move. Wraps the replica side's hook, installed before this.
+     */
+    private static void freezeExpiryWhilePaused(Server server) {
+        dev.starling.keyspace.Keyspace.ExpireHook inner = server.keyspace.expireHook;
+        dev.starling.server.Shutdown.Pause pause = server.shutdown.pause;
+        if (pause == null) return;
+        server.keyspace.expireHook = new dev.starling.keyspace.Keyspace.ExpireHook() {
+            @Override
+            public boolean mayDelete() {
+                return (inner == null || inner.mayDelete()) && !pause.clientsPaused();
+            }
+
+            @Override
+            public boolean ignoreExpiry() {
+                return inner != null && inner.ignoreExpiry();
+            }
+        };
     }
 
     String stateName() {

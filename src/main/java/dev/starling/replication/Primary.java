@@ -5,7 +5,6 @@ import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.server.OutputBufferLimits;
 import dev.starling.server.Server;
-import dev.starling.keyspace.KeyEntry;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.Resp;
 import io.netty.buffer.ByteBuf;
@@ -42,7 +41,7 @@ import java.util.IdentityHashMap;
  *
  * <p>Everything runs on the executor.
  */
-public final class Primary {
+public final class Primary implements dev.starling.server.Shutdown.Replicas {
     /** Redis's NET_HOST_STR_LEN: REPLCONF ip-address must be shorter. */
     static final int NET_HOST_STR_LEN = 256;
     /** Most bytes one socket write takes from the backlog. */
@@ -106,7 +105,10 @@ public final class Primary {
         server.infoFields.put("sync_partial_ok", () -> p.statSyncPartialOk);
         server.infoFields.put("sync_partial_err", () -> p.statSyncPartialErr);
         server.infoFields.put("total_net_repl_output_bytes", () -> p.statNetReplOutputBytes);
-        server.infoFields.put("mem_total_replication_buffers", () -> p.repl.backlog == null ? 0 : p.repl.backlog.memory());
+        server.infoFields.put("mem_total_replication_buffers", p::replicationBufferMemory);
+        server.infoFields.put("mem_replication_backlog", p::memReplicationBacklog);
+        server.infoFields.put("mem_clients_slaves", p::memClientsSlaves);
+        server.shutdown.replicas = p;
         server.resetStatHooks.add(() -> {
             p.statSyncFull = p.statSyncPartialOk = p.statSyncPartialErr = p.statNetReplOutputBytes = 0;
         });
@@ -175,7 +177,7 @@ public final class Primary {
 
     /**
      * Writes what r has not read yet while its socket takes it. The socket is flushed once per
-     * event-loop turn ({@link #flushReplicas}), as Redis writes to replicas once per beforeSleep:
+     * event-loop turn ({@link #flushQueuedReplicas}), as Redis writes to replicas once per beforeSleep:
      * with many clients each batch would otherwise cost the replica link its own write(2).
      */
     void pump(ReplicaLink r) {
@@ -199,9 +201,9 @@ public final class Primary {
     }
 
     private final ArrayList<ReplicaLink> toFlush = new ArrayList<>();
-    private final Runnable flushReplicasTask = this::flushReplicas;
+    private final Runnable flushReplicasTask = this::flushQueuedReplicas;
 
-    private void flushReplicas() {
+    private void flushQueuedReplicas() {
         for (int i = 0; i < toFlush.size(); i++) {
             ReplicaLink r = toFlush.get(i);
             r.flushQueued = false;
@@ -581,22 +583,8 @@ public final class Primary {
     // ---------------------------------------------------------------- WAIT
 
     /** How WAIT blocks: on no key, until enough ACKs or the timeout (Redis's BLOCKED_WAIT). */
-    private static final Blocking.Handler WAIT_HANDLER = new Blocking.Handler() {
-        @Override
-        public boolean accepts(Object value) {
-            return false;
-        }
-
-        @Override
-        public boolean serve(Client receiver, Blocking.State st, byte[] key, KeyEntry e) {
-            return false;
-        }
-
-        @Override
-        public void replyTimedOut(Client c) {
+    private static final Blocking.Handler WAIT_HANDLER = (Blocking.KeylessHandler) c ->
             c.addReplyLongLong(c.server.replication.primary.replicationCountAcksByOffset(((long[]) c.bstate.extra)[0]));
-        }
-    };
 
     /** WAIT numreplicas timeout. */
     void waitCommand(Client c) {
@@ -650,10 +638,16 @@ public final class Primary {
         getAckQueued = true;
         server.execute(() -> {
             getAckQueued = false;
-            if (repl.backlog == null) return;
-            server.propagator.stream.feed(-1, GETACK_ARGV, 3, Propagator.PROPAGATE_REPL);
-            server.propagator.flushStream();
+            sendGetack();
         });
+    }
+
+    /** Redis's sendGetackToReplicas: REPLCONF GETACK * into the stream now (outside any MULTI). */
+    @Override
+    public void sendGetack() {
+        if (repl.backlog == null) return;
+        server.propagator.stream.feed(-1, GETACK_ARGV, 3, Propagator.PROPAGATE_REPL);
+        server.propagator.flushStream();
     }
 
     /** Unblocks every WAIT whose replicas have acknowledged its offset (processClientsWaitingReplicas). */
@@ -725,6 +719,79 @@ public final class Primary {
         if (server.roleReplica || server.config.minReplicasToWrite == 0 || server.config.minReplicasMaxLag == 0) return null;
         if (!cmd.has(Command.WRITE) || goodReplicas >= server.config.minReplicasToWrite) return null;
         return Errors.NOREPLICAS;
+    }
+
+    // ---------------------------------------------------------------- shutdown, memory
+
+    /** Redis's isReadyToShutdown: every replica, whatever its state, acknowledged master_repl_offset. */
+    @Override
+    public boolean readyToShutdown() {
+        long offset = repl.offset();
+        for (int i = 0; i < replicas.size(); i++) if (replicas.get(i).ackOff != offset) return false;
+        return true;
+    }
+
+    /** finishShutdown's replica report, in Redis's words. */
+    @Override
+    public void logReplicasAtShutdown() {
+        long offset = repl.offset(), now = nowSec();
+        int lagging = 0;
+        for (ReplicaLink r : replicas) {
+            if (r.ackOff == offset) continue;
+            lagging++;
+            long lag = r.state == ReplicaLink.ONLINE ? now - r.ackTimeSec : 0;
+            server.log.warning("Lagging replica " + r.name() + " reported offset " + (offset - r.ackOff) + " behind master, lag=" + lag
+                    + ", state=" + r.stateName() + ".");
+        }
+        if (!replicas.isEmpty()) {
+            server.log.notice((replicas.size() - lagging) + " of " + replicas.size() + " replicas are in sync when shutting down.");
+        }
+    }
+
+    /** Redis's flushSlavesOutputBuffers: the stream so far to every streaming replica's socket, before exit. */
+    @Override
+    public void flushReplicas() {
+        server.propagator.flushStream();
+        for (int i = 0; i < replicas.size(); i++) pump(replicas.get(i));
+        flushQueuedReplicas();
+    }
+
+    /**
+     * Redis's repl_buffer_mem: the backlog's blocks, plus what replica sockets still hold of blocks
+     * the backlog has already dropped (their retained slices keep that memory alive, as a lagging
+     * Redis replica keeps its referenced blocks).
+     */
+    long replicationBufferMemory() {
+        Backlog b = repl.backlog;
+        if (b == null) return 0;
+        long n = b.memory(), first = b.firstByteOffset() - 1;
+        for (int i = 0; i < replicas.size(); i++) {
+            ReplicaLink r = replicas.get(i);
+            if (r.reader == null) continue;
+            long pendingFrom = r.reader.position() - r.client.outputBytes();
+            if (pendingFrom < first) n += first - pendingFrom;
+        }
+        return n;
+    }
+
+    /**
+     * INFO mem_clients_slaves as Redis 7.0's getMemoryOverheadData: with replicas attached, the
+     * replication buffer beyond repl-backlog-size is theirs (kept only because some lag).
+     */
+    long memClientsSlaves() {
+        long total = replicationBufferMemory(), size = server.config.replBacklogSize;
+        return replicas.isEmpty() || total <= size ? 0 : total - size;
+    }
+
+    /**
+     * INFO mem_replication_backlog: the replication buffer up to repl-backlog-size, plus Redis's
+     * estimate of its block index (a rax with one key per 64 blocks: 4 bytes a node, 8 a key).
+     */
+    long memReplicationBacklog() {
+        Backlog b = repl.backlog;
+        if (b == null) return 0;
+        long keys = (b.blockCount() + 63) / 64;
+        return replicationBufferMemory() - memClientsSlaves() + (1 + keys) * 4 + keys * 8;
     }
 
     // ---------------------------------------------------------------- cron

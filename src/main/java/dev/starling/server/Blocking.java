@@ -72,6 +72,22 @@ public final class Blocking {
         }
     }
 
+    /** A handler for clients blocked on no key (WAIT, SHUTDOWN): no key serves them, their owner ends the wait. */
+    public interface KeylessHandler extends Handler {
+        @Override
+        default boolean accepts(Object value) {
+            return false;
+        }
+
+        @Override
+        default boolean serve(Client receiver, State st, byte[] key, KeyEntry e) {
+            return false;
+        }
+
+        @Override
+        void replyTimedOut(Client c);
+    }
+
     /** What a blocked client waits for (Redis's c->bpop). Fields after handler are for the handler. */
     public static final class State {
         public final Handler handler;

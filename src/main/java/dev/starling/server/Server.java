@@ -291,22 +291,10 @@ public final class Server {
         terminated.await();
     }
 
-    /** Redis's sigShutdownHandler: logs and shuts down on the executor; a second signal exits at once. */
+    /** Redis's sigShutdownHandler (see {@link Shutdown#signal}). */
     void requestShutdownFromSignal(String signal) {
-        if (shutdownRequested) {
-            log.warning("You insist... exiting now.");
-            Runtime.getRuntime().halt(1);
-        }
-        shutdownRequested = true;
-        boolean duringLoading = loading.inProgress();
-        log.warning(duringLoading ? "Received shutdown signal during loading, scheduling shutdown." : "Received " + signal + " scheduling shutdown...");
-        loop.execute(() -> {
-            if (prepareForShutdown(duringLoading ? SHUTDOWN_NOSAVE : SHUTDOWN_NOFLAGS)) finishShutdown();
-            else shutdownRequested = false;
-        });
+        shutdown.signal(signal);
     }
-
-    private volatile boolean shutdownRequested;
 
     public static final int SHUTDOWN_NOFLAGS = 0, SHUTDOWN_SAVE = 1, SHUTDOWN_NOSAVE = 2, SHUTDOWN_NOW = 4, SHUTDOWN_FORCE = 8;
 
@@ -317,31 +305,10 @@ public final class Server {
 
     public ShutdownSaver shutdownSaver = flags -> true;
 
-    /**
-     * Redis's prepareForShutdown: runs the shutdown hooks and the final save. Returns false (and
-     * logs why) if the save failed and FORCE was not given.
-     */
-    public boolean prepareForShutdown(int flags) {
-        // Never save a dataset that is still loading over the file it comes from (Redis's shutdownCommand).
-        if (loading.inProgress()) flags = (flags & ~SHUTDOWN_SAVE) | SHUTDOWN_NOSAVE;
-        log.warning("User requested shutdown...");
-        for (Runnable r : shutdownHooks) r.run();
-        if (!shutdownSaver.saveBeforeShutdown(flags) && (flags & SHUTDOWN_FORCE) == 0) {
-            log.warning("Errors trying to shut down the server. Check the logs for more information.");
-            return false;
-        }
-        if (config.pidfile != null && !config.pidfile.isEmpty()) {
-            try {
-                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(config.pidfile));
-            } catch (java.io.IOException ignored) {
-                // Redis ignores unlink failures too.
-            }
-        }
-        log.warning("Redis is now ready to exit, bye bye...");
-        return true;
-    }
+    /** SHUTDOWN, the signals and the wait for lagging replicas (Redis's prepareForShutdown and finishShutdown). */
+    public final Shutdown shutdown = new Shutdown(this);
 
-    /** Closes everything and releases {@link #awaitTermination}; called after prepareForShutdown. */
+    /** Closes everything and releases {@link #awaitTermination}: Redis's exit(0) after a successful shutdown. */
     public void finishShutdown() {
         for (Client c : new ArrayList<>(clients.values())) {
             c.flush();
@@ -774,6 +741,7 @@ public final class Server {
             cronLoops++;
             keyspace.updateTime();
             for (int i = 0; i < cronHooks.size(); i++) cronHooks.get(i).run();
+            shutdown.cron();
         } catch (Throwable t) {
             log.warning("Error in cron: " + t);
         } finally {
@@ -805,10 +773,17 @@ public final class Server {
         return BASE_MEMORY + keyspace.datasetBytes;
     }
 
-    /** Bytes in connected clients' query and reply buffers (INFO mem_clients_normal); walks the clients. */
+    /**
+     * Bytes in connected clients' query and reply buffers (INFO mem_clients_normal); walks the
+     * clients. Replicas are not normal clients (Redis's CLIENT_TYPE_SLAVE, monitors excepted): their
+     * buffers are mem_clients_slaves.
+     */
     public long clientsMemory() {
         long n = 0;
-        for (Client c : clients.values()) n += c.queryBufferCapacity() + c.outputBytes();
+        for (Client c : clients.values()) {
+            if ((c.flags & (Client.REPLICA | Client.MONITOR)) == Client.REPLICA) continue;
+            n += c.queryBufferCapacity() + c.outputBytes();
+        }
         return n;
     }
 
