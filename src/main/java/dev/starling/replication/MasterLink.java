@@ -102,7 +102,7 @@ public final class MasterLink {
     private static final Class<? extends SocketChannel> SOCKET_CHANNEL =
             Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
     private static final int EOF_MARK_SIZE = 40;
-    private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK");
+    private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK"), NEWLINE = {'\n'};
 
     private final Server server;
     private final ReplicationStream stream;
@@ -893,14 +893,20 @@ public final class MasterLink {
         }
     }
 
-    /** Drops the transfer in progress: its writer deletes the temp file, its loader's next read fails. */
+    /**
+     * Drops the transfer in progress: its writer or loader stops at its next read; the temp file is
+     * unlinked here, at once (as Redis's bg_unlink), so a reconnect in the same second can reuse its name.
+     */
     private void abortTransferFile() {
         if (queue != null) {
             queue.abort();
             queue = null;
         }
         writer = null;
-        tempFile = null;
+        if (tempFile != null) {
+            QuietFiles.deleteQuietly(tempFile);
+            tempFile = null;
+        }
         if (held != null) {
             held.release();
             held = null;
@@ -910,8 +916,8 @@ public final class MasterLink {
     /**
      * Writes a disk load's payload to its temp file off the executor (Redis's write() per read and
      * rdb_fsync_range every 8 MB), then truncates it to the payload, fsyncs it, renames it over
-     * dbfilename and fsyncs the directory; tells {@link #tempFileDone} on the executor. An aborted
-     * transfer's file is deleted and nobody is told.
+     * dbfilename and fsyncs the directory; tells {@link #tempFileDone} on the executor. The executor
+     * deletes the file of a failed or aborted transfer; an aborted one's writer tells nobody.
      */
     private final class TempFileWriter implements Runnable {
         static final long FSYNC_EVERY = 8L << 20; // REPL_MAX_WRITTEN_BEFORE_FSYNC
@@ -961,7 +967,6 @@ public final class MasterLink {
                 aborted = true;
             } finally {
                 QuietFiles.closeQuietly(fd);
-                if (aborted || err != null) QuietFiles.deleteQuietly(tmp);
             }
             if (aborted || q.aborted()) return;
             String e = err;
@@ -983,7 +988,12 @@ public final class MasterLink {
             }
             try {
                 fd.close();
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                // Under the queue's lock: an abort (after which the executor unlinks tmp and a new
+                // transfer may reuse its name) either happens before the rename, or finds it done.
+                synchronized (q) {
+                    if (q.aborted()) return "aborted";
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
             } catch (IOException e) {
                 return "Failed trying to rename the temp DB into " + name + " in MASTER <-> REPLICA synchronization: " + RdbPersistence.ioReason(e);
             }
@@ -1000,14 +1010,14 @@ public final class MasterLink {
     /** On the executor: the temp file is written and renamed (err null), or Redis's error line for why not. */
     private void tempFileDone(TempFileWriter w, String err) {
         if (w != writer || state != State.TRANSFER) return;
-        writer = null;
-        queue = null;
-        tempFile = null;
         if (err != null) {
             server.log.warning(err);
-            cancelReplicationHandshake(true);
+            cancelReplicationHandshake(true); // deletes the temp file
             return;
         }
+        writer = null;
+        queue = null;
+        tempFile = null; // renamed
         if (server.rdb.bgsaveInProgress()) {
             server.log.notice("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. "
                     + "Killing process " + ProcessHandle.current().pid() + " and removing its temp file to avoid any race");
@@ -1368,6 +1378,8 @@ public final class MasterLink {
         // Not while the start-up load runs (Redis's cron does not run during it either).
         if (masterHost == null || (server.loading.inProgress() && !loadingRdb)) return;
         long timeoutMs = server.config.replTimeout * 1000L;
+        // Redis's replicationSendNewlineToMaster while loading: a long load must not look like a dead replica.
+        if (state == State.TRANSFER && loadingRdb && link != null) link.writeAndFlush(Unpooled.wrappedBuffer(NEWLINE), link.voidPromise());
         if ((state == State.CONNECTING || state.handshake()) && now - transferLastIoMillis > timeoutMs) {
             server.log.warning("Timeout connecting to the MASTER...");
             cancelReplicationHandshake(true);

@@ -259,23 +259,35 @@ class DisklessLoadTest {
         }
     }
 
-    /** on-empty-db: a transfer cut mid-way leaves the (empty) dataset; the retry completes. */
-    @Test
-    void onEmptyDb_transferCut_retriesAndCompletes() {
+    /** A transfer cut mid-way: the dataset stays empty, no temp file is left behind, the retry completes. */
+    @ParameterizedTest(name = "repl-diskless-load {0}")
+    @CsvSource({"on-empty-db", "disabled"})
+    void transferCut_intoEmptyReplica_retriesAndCompletes(String mode) throws Exception {
         try (RedisReference redis = startRedis("--repl-diskless-sync", "yes", "--rdb-key-save-delay", "2000");
-             ServerFixture star = startStarling("--repl-diskless-load", "on-empty-db");
+             ServerFixture star = startStarling("--repl-diskless-load", mode);
              TcpProxy proxy = new TcpProxy(redis.port());
              Jedis m = new Jedis("127.0.0.1", redis.port()); Jedis s = star.jedis()) {
             try (RespClient c = redis.raw()) {
                 c.callString("DEBUG", "POPULATE", "3000", "pop", "20");
             }
             s.replicaof("127.0.0.1", proxy.port());
-            await().atMost(LONG).until(() -> "1".equals(info(s, "persistence").get("loading")));
-            await().atMost(LONG).until(() -> loadedBytes(s) > 0);
+            boolean parser = mode.equals("on-empty-db");
+            if (parser) {
+                await().atMost(LONG).until(() -> "1".equals(info(s, "persistence").get("loading")));
+                await().atMost(LONG).until(() -> loadedBytes(s) > 0);
+            } else {
+                await().atMost(LONG).until(() -> Long.parseLong(info(s, "replication").getOrDefault("master_sync_read_bytes", "0")) > 0);
+            }
             proxy.drop();
-            await().atMost(LONG).until(() -> log(star).contains("Failed trying to load the MASTER synchronization DB from socket"));
+            await().atMost(LONG).until(() -> log(star).contains(parser ? "Failed trying to load the MASTER synchronization DB from socket"
+                    : "I/O error trying to sync with MASTER: connection lost"));
+            assertThat(s.dbSize()).isZero();
             m.configSet("rdb-key-save-delay", "0");
             awaitCaughtUp(m, s);
+            // The cut transfer's temp file was deleted, the completed one renamed.
+            try (var files = java.nio.file.Files.list(java.nio.file.Path.of(star.server.config.dir))) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("temp-"));
+            }
             assertSameKeyspace(redis.port(), star.port());
         }
     }
