@@ -47,6 +47,12 @@ public final class Loading {
 
     private final Server server;
     private volatile boolean active;
+    /**
+     * Redis's server.async_loading (repl-diskless-load swapdb from a master of the same history):
+     * the old dataset keeps being served, only commands flagged no_async_loading get -LOADING, and
+     * INFO shows loading:0 async_loading:1 (with the loading_* fields).
+     */
+    private volatile boolean async;
     /** The running load; a finished job whose load is no longer current is ignored. */
     private volatile Load current;
 
@@ -72,7 +78,8 @@ public final class Loading {
         Command exec = server.commands.find("exec");
         server.commandFilters.add((c, cmd) -> denyLoading(c, cmd, exec));
         server.shutdownHooks.add(this::cancel);
-        server.infoFields.put("loading", () -> active ? 1 : 0);
+        server.infoFields.put("loading", () -> active && !async ? 1 : 0);
+        server.infoFields.put("async_loading", () -> async ? 1 : 0);
     }
 
     /** True while a dataset is being loaded (INFO loading:1; commands without the loading flag get -LOADING). */
@@ -80,8 +87,19 @@ public final class Loading {
         return active;
     }
 
+    /** True while an async load runs (the live dataset is the old one and is served). */
+    public boolean asyncInProgress() {
+        return async;
+    }
+
     private String denyLoading(Client c, Command cmd, Command exec) {
         if (!active) return null;
+        if (async) {
+            // processCommand's is_deny_async_loading_command: the flag, or EXEC with any queued command flagged.
+            boolean deny = cmd.has(Command.NO_ASYNC_LOADING)
+                    || (cmd == exec && (MultiCommands.queuedFlags(c) & Command.NO_ASYNC_LOADING) != 0);
+            return deny ? Errors.LOADING : null;
+        }
         // EXEC counts as denied if any queued command lacks the flag (Redis's mstate.cmd_inv_flags).
         if (!cmd.has(Command.LOADING) || (cmd == exec && MultiCommands.queuedLacksFlag(c, Command.LOADING))) return Errors.LOADING;
         return null;
@@ -105,9 +123,15 @@ public final class Loading {
      * input's size if known (INFO loading_total_bytes), else 0. One load at a time.
      */
     public void start(String threadName, long totalBytes, Job job, Done done) {
+        start(threadName, totalBytes, false, job, done);
+    }
+
+    /** {@link #start(String, long, Job, Done)}, as an async load (Redis's startLoading(..., async)) if async. */
+    public void start(String threadName, long totalBytes, boolean async, Job job, Done done) {
         if (current != null) throw new IllegalStateException("a dataset is already loading");
         Load load = new Load(done);
         begin(totalBytes);
+        this.async = async;
         current = load;
         Keyspace fresh = newKeyspace();
         Thread t = new Thread(() -> {
@@ -169,6 +193,7 @@ public final class Loading {
     /** stopLoading. */
     public void end() {
         active = false;
+        async = false;
     }
 
     // ---------------------------------------------------------------- progress (loader thread)

@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Best-effort closing and deleting, for files a save or rewrite abandons (Redis's bg_unlink). */
-final class QuietFiles {
+public final class QuietFiles {
     private QuietFiles() {}
 
-    static void closeQuietly(FileChannel ch) {
+    public static void closeQuietly(FileChannel ch) {
         if (ch == null) return;
         try {
             ch.close();
@@ -18,7 +18,7 @@ final class QuietFiles {
         }
     }
 
-    static void deleteQuietly(Path p) {
+    public static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {

@@ -88,6 +88,41 @@ public final class RdbFileLoader {
         }
     }
 
+    /** Bytes of a stream that followed the RDB (and its EOF mark), read by {@link #load(RdbSource, Keyspace, Loading, byte[])}. */
+    public byte[] leftover = new byte[0];
+    /** The stream's EOF mark was missing or wrong after a complete RDB (Redis: "Replication stream EOF marker is broken"). */
+    public boolean eofMarkBroken;
+
+    /**
+     * Loads the RDB of a replication transfer read straight from the link (rdbLoadRio over a
+     * connection, RDBFLAGS_REPLICATION) into fresh. With eofMark (a $EOF: transfer) the 40 bytes
+     * after the RDB must be the mark (else LoadError with {@link #eofMarkBroken}); whatever the
+     * reader took from src after that is left in {@link #leftover}.
+     */
+    public void load(RdbSource src, Keyspace fresh, Loading loading, byte[] eofMark) throws LoadError, Loading.Cancelled {
+        this.loading = loading;
+        RdbReader r = new RdbReader(src, 1 << 16, true, server.config, true);
+        try {
+            loadRio(r, fresh);
+            consumed = r.processedBytes();
+        } catch (RdbException e) {
+            throw new LoadError(e.getMessage(), r.processedBytes(), e.kind == RdbException.Kind.SHORT_READ);
+        }
+        if (eofMark != null) {
+            byte[] mark;
+            try {
+                mark = r.readBytes(eofMark.length, "Short read loading the EOF mark");
+            } catch (RdbException e) {
+                mark = null;
+            }
+            if (mark == null || !java.util.Arrays.equals(mark, eofMark)) {
+                eofMarkBroken = true;
+                throw new LoadError("Replication stream EOF marker is broken", r.processedBytes(), false);
+            }
+        }
+        leftover = r.takeBuffered();
+    }
+
     private void loadRio(RdbReader r, Keyspace ks) throws RdbException, Loading.Cancelled {
         Db[] dbs = ks.dbs;
         byte[] magic = r.readBytes(9, "Short read loading RDB signature");

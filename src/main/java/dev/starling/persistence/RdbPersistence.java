@@ -197,7 +197,7 @@ public final class RdbPersistence {
         return true;
     }
 
-    static String ioReason(Exception e) {
+    public static String ioReason(Exception e) {
         if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
         if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
         return String.valueOf(e.getMessage());

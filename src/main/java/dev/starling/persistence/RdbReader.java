@@ -94,6 +94,14 @@ public final class RdbReader {
         return base + pos;
     }
 
+    /** The bytes read from the source but not consumed (what followed the RDB in a stream); they count as consumed now. */
+    public byte[] takeBuffered() {
+        updateCrc();
+        byte[] out = Arrays.copyOfRange(buf, pos, limit);
+        pos = limit;
+        return out;
+    }
+
     /** The CRC-64 of every byte consumed so far (0 unless checksum was asked for). */
     public long crc() {
         updateCrc();

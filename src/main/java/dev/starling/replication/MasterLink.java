@@ -4,7 +4,9 @@ import dev.starling.command.Command;
 import dev.starling.command.MultiCommands;
 import dev.starling.keyspace.Db;
 import dev.starling.keyspace.Keyspace;
+import dev.starling.persistence.QuietFiles;
 import dev.starling.persistence.RdbFileLoader;
+import dev.starling.persistence.RdbPersistence;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.RequestParser;
 import dev.starling.protocol.Resp;
@@ -74,11 +76,16 @@ import static dev.starling.protocol.Resp.equalsAscii;
  * answers +CONTINUE and resends only what was missed. A server that becomes a replica synthesizes
  * one from its own replid and offset (replicationCacheMasterUsingMyself).
  *
- * <h2>Loading</h2>
- * The RDB goes to a temp file (written on the executor as it arrives), is renamed to dbfilename
- * and loaded off the executor by {@link #loadTransferredRdb} with the server's
- * {@link dev.starling.persistence.Loading} (-LOADING meanwhile, as the start-up load); the link is
- * not read until the dataset is swapped in.
+ * <h2>Loading (repl-diskless-load)</h2>
+ * The executor only reads the link: payload bytes go through a {@link TransferQueue} to another
+ * thread, and the link pauses while that thread is behind. With {@code disabled} (or
+ * {@code on-empty-db} and keys present) a {@link TempFileWriter} writes the temp file, fsyncs and
+ * renames it to dbfilename, and the file is loaded by {@link #loadTransferredRdb}. With
+ * {@code on-empty-db} (no keys) and {@code swapdb} the loader parses the RDB from the queue
+ * ({@link #startDisklessLoad}). Every load fills a fresh keyspace with the server's
+ * {@link dev.starling.persistence.Loading} and swaps it in when complete: -LOADING meanwhile, except
+ * swapdb from a master of our own history, which serves the old dataset (async_loading). The
+ * stream that follows the payload waits until the dataset is in.
  */
 public final class MasterLink {
     /** Redis's REPL_STATE_*, in its order. */
@@ -95,7 +102,7 @@ public final class MasterLink {
     private static final Class<? extends SocketChannel> SOCKET_CHANNEL =
             Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
     private static final int EOF_MARK_SIZE = 40;
-    private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK");
+    private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK"), NEWLINE = {'\n'};
 
     private final Server server;
     private final ReplicationStream stream;
@@ -134,13 +141,24 @@ public final class MasterLink {
     private long transferLastIoMillis;
     private boolean usemark, preambleDone;
     private final byte[] eofMark = new byte[EOF_MARK_SIZE], lastBytes = new byte[EOF_MARK_SIZE];
-    /** The received RDB is loading (off the executor); the link is not read meanwhile. */
+    /** The received RDB is loading (off the executor); for a disk load the link is not read meanwhile. */
     private boolean loadingRdb;
-    /** Stream bytes received while the RDB loads, applied once it is in. */
+    /** The whole payload arrived: what follows is the stream, held until the RDB is in. */
+    private boolean payloadDone;
+    /** Stream bytes received after the payload, applied once the RDB is in. */
     private ByteBuf held;
     private Path tempFile;
-    private FileChannel tempFd;
-    private long tempPos;
+    /** The payload on its way to the temp file's writer (disk load) or to the loader (diskless load). */
+    private TransferQueue queue;
+    private TempFileWriter writer;
+    /** This transfer is parsed straight from the link (repl-diskless-load on-empty-db or swapdb), decided as it starts. */
+    private boolean disklessLoad;
+    /** ... into a keyspace beside the old one (swapdb), which stays if the load fails. */
+    private boolean swapdb;
+    /** Payload bytes handed to a diskless loader (a $len payload's bound). */
+    private long pipedBytes;
+    /** Last time a diskless loader's input arrived or it caught up: its repl-timeout (Redis's socket receive timeout). */
+    private long pipeLastIoMillis;
 
     /** Redis's repl_down_since (unix seconds), 0 if the link was never down since it was set up. */
     private long downSinceSec;
@@ -477,6 +495,9 @@ public final class MasterLink {
             if (ctx.channel() != link) return;
             if (state == State.CONNECTED) {
                 masterLinkLost(true);
+            } else if (state == State.TRANSFER && loadingRdb && disklessLoad) {
+                // The loader reads what arrived, then fails on the short read (or finishes), as Redis's rio does.
+                queue.end();
             } else if (state == State.TRANSFER) {
                 server.log.warning("I/O error trying to sync with MASTER: connection lost");
                 cancelReplicationHandshake(true);
@@ -494,20 +515,20 @@ public final class MasterLink {
     }
 
     private void onRead(ByteBuf in) {
-        transferLastIoMillis = nowMillis();
-        if (loadingRdb) { // a read already under way when reading was paused
+        long now = nowMillis();
+        if (state == State.TRANSFER && preambleDone) {
             netReplInputBytes += in.readableBytes();
-            held.writeBytes(in);
+            if (disklessLoad) pipeLastIoMillis = now;
+            else transferLastIoMillis = now;
+            if (payloadDone) held.writeBytes(in); // a read already under way when reading was paused
+            else if (disklessLoad) disklessData(in);
+            else transferData(in);
             return;
         }
+        transferLastIoMillis = now;
         if (state == State.CONNECTED) {
             netReplInputBytes += in.readableBytes();
             feedStream(in);
-            return;
-        }
-        if (state == State.TRANSFER && preambleDone) {
-            netReplInputBytes += in.readableBytes();
-            transferData(in);
             return;
         }
         if (inbuf == null) inbuf = Unpooled.buffer(256);
@@ -747,13 +768,38 @@ public final class MasterLink {
 
     // ---------------------------------------------------------------- full sync transfer
 
-    /** Opens the temp file (Redis's temp-<unixtime>.<pid>.rdb in dir) and waits for the payload. */
+    /** Redis's useDisklessLoad: swapdb, or on-empty-db while no database holds a key. */
+    private boolean useDisklessLoad() {
+        String mode = server.config.get("repl-diskless-load");
+        return "swapdb".equals(mode) || ("on-empty-db".equals(mode) && server.keyspace.totalKeys() == 0);
+    }
+
+    /**
+     * Decides how the payload is loaded (once, as Redis's syncWithMaster does), opens the temp file
+     * and its writer for a disk load, and waits for the payload.
+     */
     private boolean startTransfer() {
+        disklessLoad = useDisklessLoad();
+        swapdb = disklessLoad && "swapdb".equals(server.config.get("repl-diskless-load"));
+        if (!disklessLoad && !openTransferFile()) return false;
+        transferSize = -1;
+        transferRead = pipedBytes = 0;
+        usemark = false;
+        preambleDone = payloadDone = false;
+        Arrays.fill(lastBytes, (byte) 0);
+        transferLastIoMillis = nowMillis();
+        setState(State.TRANSFER);
+        return true;
+    }
+
+    /** The temp file (Redis's temp-<unixtime>.<pid>.rdb in dir, created here) and the thread that writes it. */
+    private boolean openTransferFile() {
         Path dir = Path.of(server.config.dir);
+        FileChannel fd;
         for (int attempt = 0; ; attempt++) {
             tempFile = dir.resolve("temp-" + unixtime() + "." + ProcessHandle.current().pid() + ".rdb");
             try {
-                tempFd = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                fd = FileChannel.open(tempFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 break;
             } catch (IOException e) {
                 if (attempt < 4 && e instanceof java.nio.file.FileAlreadyExistsException) continue;
@@ -763,15 +809,24 @@ public final class MasterLink {
                 return false;
             }
         }
-        tempPos = 0;
-        transferSize = -1;
-        transferRead = 0;
-        usemark = false;
-        preambleDone = false;
-        Arrays.fill(lastBytes, (byte) 0);
-        transferLastIoMillis = nowMillis();
-        setState(State.TRANSFER);
+        queue = newTransferQueue();
+        writer = new TempFileWriter(queue, fd, tempFile);
+        Thread t = new Thread(writer, "replica-transfer-writer");
+        t.setDaemon(true);
+        t.start();
         return true;
+    }
+
+    private TransferQueue newTransferQueue() {
+        Channel ch = link;
+        return new TransferQueue(() -> server.execute(() -> transferDrained(ch)));
+    }
+
+    /** The consumer caught up: read the link again (its silence meanwhile was ours, not the master's). */
+    private void transferDrained(Channel ch) {
+        if (ch != link || state != State.TRANSFER || payloadDone) return;
+        transferLastIoMillis = pipeLastIoMillis = nowMillis();
+        ch.config().setAutoRead(true);
     }
 
     /** The "$len" or "$EOF:mark" line, after any keepalive newlines. Returns false to wait for more. */
@@ -790,40 +845,42 @@ public final class MasterLink {
             cancelReplicationHandshake(true);
             return false;
         }
+        String to = disklessLoad ? "to parser" : "to disk";
         if (line.startsWith("$EOF:") && line.length() >= 5 + EOF_MARK_SIZE) {
             usemark = true;
             System.arraycopy(line.getBytes(StandardCharsets.ISO_8859_1), 5, eofMark, 0, EOF_MARK_SIZE);
             transferSize = 0;
-            server.log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+            server.log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF " + to);
         } else {
             transferSize = strtoll(line.substring(1));
-            server.log.notice("MASTER <-> REPLICA sync: receiving " + transferSize + " bytes from master to disk");
+            server.log.notice("MASTER <-> REPLICA sync: receiving " + transferSize + " bytes from master " + to);
         }
         preambleDone = true;
+        if (disklessLoad) startDisklessLoad();
         return true;
     }
 
-    /** Payload bytes to the temp file; at the end of the payload, loads it and starts the stream. */
+    /** Payload bytes (disk load) to the temp file's writer; at the end of the payload, the file is finished off the executor. */
     private void transferData(ByteBuf in) {
         int n = in.readableBytes();
         if (!usemark) n = (int) Math.min(n, transferSize - transferRead);
         if (n > 0) {
             if (usemark) trackLastBytes(in, n);
-            try {
-                int w = in.readBytes(tempFd, tempPos, n);
-                while (w < n) w += in.readBytes(tempFd, tempPos + w, n - w);
-            } catch (IOException e) {
-                server.log.warning("Write error saving the DB on disk: " + e.getMessage());
-                cancelReplicationHandshake(true);
-                return;
-            }
-            tempPos += n;
             transferRead += n;
+            if (queue.offer(in, n)) link.config().setAutoRead(false);
         }
         boolean eof = usemark ? transferRead >= EOF_MARK_SIZE && Arrays.equals(lastBytes, eofMark) : transferRead == transferSize;
         if (!eof) return;
-        if (usemark) tempPos -= EOF_MARK_SIZE;
-        finishFullSync(in);
+        holdRest(in);
+        writer.finish(usemark ? transferRead - EOF_MARK_SIZE : transferRead, Path.of(server.config.dir).resolve(server.config.dbfilename));
+    }
+
+    /** The payload is complete: the link is not read until the RDB is in; what already followed it waits in held. */
+    private void holdRest(ByteBuf rest) {
+        payloadDone = true;
+        held = Unpooled.buffer(Math.max(256, rest.readableBytes()));
+        held.writeBytes(rest);
+        link.config().setAutoRead(false);
     }
 
     private void trackLastBytes(ByteBuf in, int n) {
@@ -836,59 +893,147 @@ public final class MasterLink {
         }
     }
 
+    /**
+     * Drops the transfer in progress: its writer or loader stops at its next read; the temp file is
+     * unlinked here, at once (as Redis's bg_unlink), so a reconnect in the same second can reuse its name.
+     */
     private void abortTransferFile() {
-        if (tempFd != null) {
-            try {
-                tempFd.close();
-            } catch (IOException ignored) {
-                // being discarded
-            }
-            tempFd = null;
+        if (queue != null) {
+            queue.abort();
+            queue = null;
         }
+        writer = null;
         if (tempFile != null) {
-            try {
-                Files.deleteIfExists(tempFile);
-            } catch (IOException ignored) {
-                // Redis ignores unlink failures too
-            }
+            QuietFiles.deleteQuietly(tempFile);
             tempFile = null;
+        }
+        if (held != null) {
+            held.release();
+            held = null;
         }
     }
 
     /**
-     * The end of readSyncBulkPayload: the file becomes dbfilename, the old data goes, the RDB is
-     * loaded, the master client starts at the master's offset. rest: bytes after the payload.
+     * Writes a disk load's payload to its temp file off the executor (Redis's write() per read and
+     * rdb_fsync_range every 8 MB), then truncates it to the payload, fsyncs it, renames it over
+     * dbfilename and fsyncs the directory; tells {@link #tempFileDone} on the executor. The executor
+     * deletes the file of a failed or aborted transfer; an aborted one's writer tells nobody.
      */
-    private void finishFullSync(ByteBuf rest) {
-        Path target = Path.of(server.config.dir).resolve(server.config.dbfilename);
-        try {
-            tempFd.truncate(tempPos);
-            tempFd.force(true);
-            tempFd.close();
-            tempFd = null;
-            Files.move(tempFile, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tempFile = null;
-        } catch (IOException e) {
-            server.log.warning("Failed trying to rename the temp DB into " + server.config.dbfilename
-                    + " in MASTER <-> REPLICA synchronization: " + e.getMessage());
-            cancelReplicationHandshake(true);
+    private final class TempFileWriter implements Runnable {
+        static final long FSYNC_EVERY = 8L << 20; // REPL_MAX_WRITTEN_BEFORE_FSYNC
+        final TransferQueue q;
+        final FileChannel fd;
+        final Path tmp;
+        private volatile long payloadLen;
+        volatile Path target;
+
+        TempFileWriter(TransferQueue q, FileChannel fd, Path tmp) {
+            this.q = q;
+            this.fd = fd;
+            this.tmp = tmp;
+        }
+
+        /** Executor: the payload is complete at len bytes; the file goes to target once written. */
+        void finish(long len, Path target) {
+            this.payloadLen = len;
+            this.target = target;
+            q.end();
+        }
+
+        @Override
+        public void run() {
+            String err = null;
+            boolean aborted = false;
+            long pos = 0, synced = 0;
+            try {
+                for (;;) {
+                    byte[] b = q.take();
+                    if (b == null) break;
+                    try {
+                        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
+                        while (bb.hasRemaining()) pos += fd.write(bb, pos);
+                        if (pos - synced >= FSYNC_EVERY) {
+                            fd.force(false);
+                            synced = pos;
+                        }
+                    } catch (IOException e) {
+                        err = "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: "
+                                + RdbPersistence.ioReason(e);
+                        break;
+                    }
+                }
+                if (err == null) err = complete();
+            } catch (IOException abortedByLink) {
+                aborted = true;
+            } finally {
+                QuietFiles.closeQuietly(fd);
+            }
+            if (aborted || q.aborted()) return;
+            String e = err;
+            server.execute(() -> tempFileDone(this, e));
+        }
+
+        /** readSyncBulkPayload's end of a disk transfer; returns Redis's log line if a step fails. */
+        private String complete() {
+            String name = server.config.dbfilename;
+            try {
+                fd.truncate(payloadLen);
+            } catch (IOException e) {
+                return "Error truncating the RDB file received from the master for SYNC: " + RdbPersistence.ioReason(e);
+            }
+            try {
+                fd.force(true);
+            } catch (IOException e) {
+                return "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + RdbPersistence.ioReason(e);
+            }
+            try {
+                fd.close();
+                // Under the queue's lock: an abort (after which the executor unlinks tmp and a new
+                // transfer may reuse its name) either happens before the rename, or finds it done.
+                synchronized (q) {
+                    if (q.aborted()) return "aborted";
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                return "Failed trying to rename the temp DB into " + name + " in MASTER <-> REPLICA synchronization: " + RdbPersistence.ioReason(e);
+            }
+            Path dir = target.toAbsolutePath().getParent();
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException e) {
+                return "Failed trying to sync DB directory " + name + " in MASTER <-> REPLICA synchronization: " + RdbPersistence.ioReason(e);
+            }
+            return null;
+        }
+    }
+
+    /** On the executor: the temp file is written and renamed (err null), or Redis's error line for why not. */
+    private void tempFileDone(TempFileWriter w, String err) {
+        if (w != writer || state != State.TRANSFER) return;
+        if (err != null) {
+            server.log.warning(err);
+            cancelReplicationHandshake(true); // deletes the temp file
             return;
         }
-        if (hasCached) discardCachedMaster();
-        replicasListener.disconnectReplicas(true);
+        writer = null;
+        queue = null;
+        tempFile = null; // renamed
         if (server.rdb.bgsaveInProgress()) {
             server.log.notice("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. "
                     + "Killing process " + ProcessHandle.current().pid() + " and removing its temp file to avoid any race");
             server.rdb.killRdbChild();
         }
+        attachToNewMaster();
         server.log.notice("MASTER <-> REPLICA sync: Flushing old data");
         emptyData();
         server.log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
-        // The link is not read while the RDB loads; what already followed the payload waits here.
-        held = Unpooled.buffer(Math.max(256, rest.readableBytes()));
-        held.writeBytes(rest);
-        link.config().setAutoRead(false);
-        loadTransferredRdb(target);
+        loadTransferredRdb(w.target);
+    }
+
+    /** Redis's replicationAttachToNewMaster: the cached master goes and our own replicas must resync with us. */
+    private void attachToNewMaster() {
+        if (hasCached) discardCachedMaster();
+        replicasListener.disconnectReplicas(true);
     }
 
     /**
@@ -913,8 +1058,8 @@ public final class MasterLink {
     }
 
     /**
-     * The end of readSyncBulkPayload, once the RDB is loaded (err null) or failed: the link becomes
-     * the master client at the master's offset and id. Ignored if the link went meanwhile.
+     * The end of readSyncBulkPayload for a disk load, once the RDB is loaded (err null) or failed.
+     * Ignored if the link went meanwhile.
      */
     private void fullSyncLoaded(Channel ch, RdbFileLoader l, Throwable err) {
         loadingRdb = false;
@@ -938,8 +1083,124 @@ public final class MasterLink {
             cancelReplicationHandshake(true);
             return;
         }
+        syncFinished(ch, l.replStreamDb(), after);
+    }
+
+    // ---------------------------------------------------------------- diskless load (on-empty-db, swapdb)
+
+    /**
+     * readSyncBulkPayload's diskless half: the RDB is parsed straight from the transfer, off the
+     * executor, by the loader reading a {@link TransferQueue} the link fills, into a fresh keyspace.
+     * on-empty-db flushes first (the dataset is empty anyway) and serves -LOADING. swapdb keeps the
+     * old dataset until the new one is complete and swaps then, so a failed transfer leaves it as it
+     * was; when the master continues our own history (its replid is ours) the load is async: the
+     * old dataset is served meanwhile (INFO async_loading:1), as Redis 7.0 does.
+     */
+    private void startDisklessLoad() {
+        if (server.rdb.bgsaveInProgress()) server.rdb.killRdbChild();
+        if (!swapdb) {
+            attachToNewMaster();
+            server.log.notice("MASTER <-> REPLICA sync: Flushing old data");
+            emptyData();
+        }
+        server.log.notice("MASTER <-> REPLICA sync: Loading DB in memory");
+        boolean async = swapdb && server.replication.replid.equals(masterReplid);
+        Channel ch = link;
+        TransferQueue q = newTransferQueue();
+        queue = q;
+        RdbFileLoader l = new RdbFileLoader(server);
+        byte[] mark = usemark ? eofMark.clone() : null;
+        pipeLastIoMillis = nowMillis();
+        loadingRdb = true;
+        server.loading.start("replica-rdb-load", transferSize, async,
+                (fresh, progress) -> l.load(q, fresh, progress, mark), err -> disklessLoaded(ch, q, l, err));
+    }
+
+    /**
+     * Payload bytes of a diskless load to the loader. A $len payload ends at its length (the rest is
+     * the stream, held); a $EOF: one ends where the loader finds the mark after the RDB. As in
+     * Redis, master_sync_read_bytes stays 0 and the transfer's last-I/O time is not refreshed.
+     */
+    private void disklessData(ByteBuf in) {
+        int n = in.readableBytes();
+        if (!usemark) n = (int) Math.min(n, transferSize - pipedBytes);
+        if (n > 0) {
+            pipedBytes += n;
+            if (queue.offer(in, n)) link.config().setAutoRead(false);
+        }
+        if (!usemark && pipedBytes == transferSize) {
+            queue.end();
+            holdRest(in);
+        }
+    }
+
+    /** On the executor: the diskless load finished (err null: the new dataset is in) or failed. */
+    private void disklessLoaded(Channel ch, TransferQueue q, RdbFileLoader l, Throwable err) {
+        loadingRdb = false;
+        if (q != queue || ch != link || state != State.TRANSFER) return; // cancelled: abortTransferFile cleaned up
+        queue = null;
+        ByteBuf after = held;
+        held = null;
+        if (err != null) {
+            if (after != null) after.release();
+            if (err instanceof dev.starling.persistence.Loading.Cancelled) { // shutting down
+                cancelReplicationHandshake(false);
+                return;
+            }
+            logSocketLoadFailure(l, err);
+            cancelReplicationHandshake(true);
+            if (swapdb) server.log.notice("MASTER <-> REPLICA sync: Discarding temporary DB in background");
+            return;
+        }
+        if (swapdb) { // Loading swapped the databases in as it finished
+            attachToNewMaster();
+            server.log.notice("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+            server.log.notice("MASTER <-> REPLICA sync: Discarding old DB in background");
+        }
+        server.dirty++; // no save happened, unlike a disk load
+        // After a $EOF: payload the stream starts right after the mark (what the loader read ahead,
+        // then what it never read); inside a $len payload, bytes after the RDB are dropped as Redis does.
+        ByteBuf rest = q.drain();
+        if (usemark) {
+            ByteBuf all = Unpooled.buffer(l.leftover.length + rest.readableBytes() + (after != null ? after.readableBytes() : 0));
+            all.writeBytes(l.leftover);
+            all.writeBytes(rest);
+            if (after != null) {
+                all.writeBytes(after);
+                after.release();
+            }
+            after = all;
+        }
+        rest.release();
+        syncFinished(ch, l.replStreamDb(), after);
+    }
+
+    /** Redis's log lines for an RDB that could not be loaded from the socket (rdbReportError, readSyncBulkPayload). */
+    private void logSocketLoadFailure(RdbFileLoader l, Throwable err) {
+        if (l.eofMarkBroken) {
+            server.log.warning("Replication stream EOF marker is broken");
+            return;
+        }
+        if (err instanceof RdbFileLoader.LoadError e) {
+            if (e.shortRead) {
+                server.log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                server.log.warning("Internal error in RDB reading offset " + e.offset
+                        + " -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.");
+            } else {
+                // Redis exits on a corrupt payload from the socket; a replica here retries the sync instead.
+                server.log.warning("Internal error in RDB reading offset " + e.offset + " -> " + e.getMessage() + ". Failure loading rdb format");
+            }
+        }
+        server.log.warning("Failed trying to load the MASTER synchronization DB from socket: Resource temporarily unavailable");
+    }
+
+    /**
+     * The end of readSyncBulkPayload once the dataset is in: the link becomes the master client at
+     * the master's offset and id, and what followed the payload is applied.
+     */
+    private void syncFinished(Channel ch, long replStreamDb, ByteBuf after) {
         prePsync = masterInitialOffset == -1;
-        createMasterClient((int) l.replStreamDb(), masterInitialOffset);
+        createMasterClient((int) replStreamDb, masterInitialOffset);
         setState(State.CONNECTED);
         downSinceSec = 0;
         Replication repl = server.replication;
@@ -955,7 +1216,10 @@ public final class MasterLink {
                 after.release();
             }
         }
-        if (ch == link) ch.config().setAutoRead(true);
+        if (ch != link) return;
+        ch.config().setAutoRead(true);
+        // The link went while a diskless load finished reading: the master client notices, as in Redis.
+        if (!ch.isActive() && master != null) masterLinkLost(true);
     }
 
     /** Redis's emptyData for a full sync: every database, WATCH invalidated. */
@@ -1114,11 +1378,17 @@ public final class MasterLink {
         // Not while the start-up load runs (Redis's cron does not run during it either).
         if (masterHost == null || (server.loading.inProgress() && !loadingRdb)) return;
         long timeoutMs = server.config.replTimeout * 1000L;
+        // Redis's replicationSendNewlineToMaster while loading: a long load must not look like a dead replica.
+        if (state == State.TRANSFER && loadingRdb && link != null) link.writeAndFlush(Unpooled.wrappedBuffer(NEWLINE), link.voidPromise());
         if ((state == State.CONNECTING || state.handshake()) && now - transferLastIoMillis > timeoutMs) {
             server.log.warning("Timeout connecting to the MASTER...");
             cancelReplicationHandshake(true);
         }
-        if (state == State.TRANSFER && !loadingRdb && now - transferLastIoMillis > timeoutMs) {
+        if (state == State.TRANSFER && loadingRdb && disklessLoad && queue.starving() && now - pipeLastIoMillis > timeoutMs) {
+            queue.end(); // the loader's read times out (Redis's connRecvTimeout of repl-timeout)
+        }
+        // A paused link waits for our disk, not for the master.
+        if (state == State.TRANSFER && !loadingRdb && (queue == null || !queue.paused()) && now - transferLastIoMillis > timeoutMs) {
             server.log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
                     + "'repl-timeout' parameter in redis.conf to a larger value.");
             cancelReplicationHandshake(true);
