@@ -1,5 +1,7 @@
 package dev.starling.keyspace;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -24,7 +26,14 @@ import java.util.function.Consumer;
  * {@link #add} and {@link #remove} of a database's main dict call the snapshot's pre-write hook
  * first ({@code walks} is null otherwise, which is all a dict pays when no snapshot runs).
  *
- * <p>Not thread-safe: owned by the command executor.
+ * <h2>One concurrent reader</h2>
+ * The executor owns a dict, but a snapshot's walker thread may read it at the same time (see
+ * {@link Snapshot}). Three things make that sound. Structural moves (a rehash step, a new table)
+ * run inside a sequence lock, {@link #readBegin}/{@link #readValid}, so a reader that overlapped
+ * one reads again. A new entry is fully built before a release store links it into its chain.
+ * A removed entry keeps its {@code next}, so a reader standing on it still reaches the rest of
+ * the chain. Everything else a reader needs (that no key it reads changes) is the snapshot's
+ * business.
  */
 public final class Dict<E extends DictEntry> {
     /** Creates entries for a dict; an instance is shared, stateless. */
@@ -53,6 +62,19 @@ public final class Dict<E extends DictEntry> {
      * snapshot while the array is being iterated.
      */
     SnapshotWalk[] walks;
+    /** Odd while the tables' structure is changing (see {@link #readBegin}). */
+    private int moveSeq;
+
+    private static final VarHandle MOVE_SEQ, SLOT;
+
+    static {
+        try {
+            MOVE_SEQ = MethodHandles.lookup().findVarHandle(Dict.class, "moveSeq", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        SLOT = MethodHandles.arrayElementVarHandle(DictEntry[].class);
+    }
 
     public Dict(EntryFactory<E> factory) {
         this.factory = factory;
@@ -114,6 +136,15 @@ public final class Dict<E extends DictEntry> {
     /** Moves up to n buckets from t0 to t1. Returns true if more remain. */
     public boolean rehash(int n) {
         if (rehashIdx == -1) return false;
+        beginMove();
+        try {
+            return rehashMoving(n);
+        } finally {
+            endMove();
+        }
+    }
+
+    private boolean rehashMoving(int n) {
         int emptyVisits = n * 10;
         while (n-- > 0 && used0 != 0) {
             while (t0[rehashIdx] == null) {
@@ -164,7 +195,9 @@ public final class Dict<E extends DictEntry> {
     private void expandIfNeeded() {
         if (rehashIdx != -1) return;
         if (t0 == null) {
+            beginMove();
             t0 = new DictEntry[INITIAL_SIZE];
+            endMove();
             return;
         }
         if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)) {
@@ -177,13 +210,17 @@ public final class Dict<E extends DictEntry> {
         if (rehashIdx != -1 || size < used0) return;
         int real = tableSizeFor(size);
         if (t0 == null) {
+            beginMove();
             t0 = new DictEntry[real];
+            endMove();
             return;
         }
         if (real == t0.length) return;
+        beginMove();
         t1 = new DictEntry[real];
         used1 = 0;
         rehashIdx = 0;
+        endMove();
     }
 
     /** Shrinks when fill dropped below 10% (Redis's htNeedsResize + dictResize, called from cron). */
@@ -238,15 +275,16 @@ public final class Dict<E extends DictEntry> {
         int h = hash(key);
         if (walks != null) SnapshotWalk.preWrite(walks, h);
         E e = factory.create(key, h);
+        // Release: a concurrent reader that sees the entry sees its next (see the class comment).
         if (rehashIdx != -1) {
             int idx = h & (t1.length - 1);
             e.next = t1[idx];
-            t1[idx] = e;
+            SLOT.setRelease(t1, idx, e);
             used1++;
         } else {
             int idx = h & (t0.length - 1);
             e.next = t0[idx];
-            t0[idx] = e;
+            SLOT.setRelease(t0, idx, e);
             used0++;
         }
         return e;
@@ -274,7 +312,6 @@ public final class Dict<E extends DictEntry> {
                 if (e.hash == h && Arrays.equals(e.key, key)) {
                     if (prev == null) table[idx] = e.next;
                     else prev.next = e.next;
-                    e.next = null;
                     if (t == 0) used0--;
                     else used1--;
                     return (E) e;
@@ -290,10 +327,52 @@ public final class Dict<E extends DictEntry> {
     /** Drops every entry and the tables. A dict being snapshotted is replaced instead (see Db.clear). */
     public void clear() {
         if (walks != null) throw new IllegalStateException("a snapshot is walking this dict");
+        beginMove();
         t0 = null;
         t1 = null;
         used0 = used1 = 0;
         rehashIdx = -1;
+        endMove();
+    }
+
+    // ---------------------------------------------------------------- one concurrent reader
+
+    private void beginMove() {
+        MOVE_SEQ.setOpaque(this, moveSeq + 1);
+        VarHandle.storeStoreFence(); // the moves below are not seen before the odd value
+    }
+
+    private void endMove() {
+        MOVE_SEQ.setRelease(this, moveSeq + 1);
+    }
+
+    /**
+     * For a reader on another thread: call before reading, and after reading pass the value to
+     * {@link #readValid}; the read saw a consistent structure only if that returns true.
+     */
+    public int readBegin() {
+        return (int) MOVE_SEQ.getAcquire(this);
+    }
+
+    /** Whether no structural move overlapped the read that began with seq (see {@link #readBegin}). */
+    public boolean readValid(int seq) {
+        VarHandle.loadLoadFence(); // the reads before this are done before the check
+        return (seq & 1) == 0 && (int) MOVE_SEQ.getOpaque(this) == seq;
+    }
+
+    /**
+     * Visits every entry once without writing anything (unlike {@link #forEach}, which pauses
+     * rehashing), so another thread may call it between {@link #readBegin} and {@link #readValid}.
+     */
+    @SuppressWarnings("unchecked")
+    public void readEach(Consumer<E> visitor) {
+        for (int t = 0; t < 2; t++) {
+            DictEntry[] table = t == 0 ? t0 : t1;
+            if (table == null) continue;
+            for (DictEntry head : table) {
+                for (DictEntry e = head; e != null; e = e.next) visitor.accept((E) e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- iteration

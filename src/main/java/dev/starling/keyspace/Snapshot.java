@@ -49,7 +49,16 @@ package dev.starling.keyspace;
  * the buckets they touch first: that output is bounded by the writes made during the pause. A walk
  * step does bounded work ({@link #step}); a hook hands over one virtual bucket, a few keys.
  *
- * <p>Not thread-safe: everything runs on the executor.
+ * <h2>Walking on another thread</h2>
+ * The walk may instead run on a reader thread ({@link #readConcurrently}), so that its cache
+ * misses (one or more per key: bucket, entry, key, value) are paid on another core, as Redis's
+ * forked child pays them, and the executor keeps only its hooks. Each virtual bucket is then read
+ * optimistically and claimed afterwards by an atomic or on the bitmap; a hook claims the same
+ * way before it hands a bucket over, so exactly one side delivers each bucket, and a reader that
+ * lost the race, or overlapped a rehash step (see {@link Dict#readBegin}), drops what it read.
+ * The reader never writes to the keyspace. See {@link SnapshotReader} for what it must capture.
+ *
+ * <p>Everything else runs on the executor: hooks, {@link #step}, control, the consumer.
  */
 public final class Snapshot {
     /** Running: walking or paused. */
@@ -60,7 +69,9 @@ public final class Snapshot {
     /** One walk per database that had keys at the cut, in database order. */
     private final SnapshotWalk[] walks;
     private int current;
-    private int state = RUNNING;
+    /** The reader thread's position in {@link #walks} (see {@link #readConcurrently}). */
+    private int readCurrent = -1;
+    private volatile int state = RUNNING;
     private boolean paused;
     private long keysTotal, keysProcessed;
     /** The consumer's exception, if it threw (the snapshot is then cancelled). */
@@ -120,6 +131,33 @@ public final class Snapshot {
         }
         walkWork += work;
         return work;
+    }
+
+    /**
+     * On the reader thread: walks up to units virtual buckets, handing their keys to reader (see
+     * {@link SnapshotReader}). Returns false when the walk is complete or the snapshot no longer
+     * runs; then the executor must call {@link #finishReading} (a no-op unless it is complete).
+     * Pausing does not apply: the reader's own pace is the back-pressure.
+     */
+    public boolean readConcurrently(int units, SnapshotReader reader) {
+        for (int u = 0; u < units; u++) {
+            if (state != RUNNING) return false;
+            if (readCurrent < 0 || walks[readCurrent].complete()) {
+                if (++readCurrent == walks.length) return false;
+                SnapshotWalk w = walks[readCurrent];
+                reader.dbStart(w.db, w.keys, w.volatileKeys);
+                continue;
+            }
+            walks[readCurrent].readUnit(reader);
+        }
+        return true;
+    }
+
+    /** On the executor, after {@link #readConcurrently} returned false: completes the snapshot if its walk is. */
+    public void finishReading() {
+        if (state != RUNNING) return;
+        for (SnapshotWalk w : walks) if (!w.complete()) throw new IllegalStateException("walk of db" + w.db + " is not complete");
+        finish();
     }
 
     /** Called by a walk for each key of the cut, from a hook or from the walk. */
@@ -194,7 +232,9 @@ public final class Snapshot {
 
     /** Keys handed to the consumer so far (INFO current_save_keys_processed). */
     public long keysProcessed() {
-        return keysProcessed;
+        long n = keysProcessed;
+        for (SnapshotWalk w : walks) n += w.readerKeys();
+        return n;
     }
 
     /** Keys at the cut (INFO current_save_keys_total). */
@@ -222,7 +262,8 @@ public final class Snapshot {
     /** Checks that every walk still hooked to a dict belongs to this running snapshot; an error or null. */
     String validate() {
         for (SnapshotWalk w : walks) {
-            if (w.cursor < 0 || w.cursor > Dict.POSITIONS) return "walk of db" + w.db + " has cursor " + w.cursor;
+            long c = w.cursor();
+            if (c < 0 || c > Dict.POSITIONS) return "walk of db" + w.db + " has cursor " + c;
             if (w.delivered > w.keys) return "walk of db" + w.db + " delivered " + w.delivered + " of " + w.keys;
         }
         return null;

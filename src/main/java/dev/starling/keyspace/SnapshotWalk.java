@@ -1,5 +1,7 @@
 package dev.starling.keyspace;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -10,6 +12,11 @@ import java.util.function.Consumer;
  * {@link Dict#position position} is below {@link #cursor}, or when its virtual bucket's bit is set
  * in {@link #done}. Virtual buckets are the 2^bits aligned intervals of the position space; they
  * stand in for the dict's buckets, which move between tables and change size while the walk runs.
+ *
+ * <p>Threads: the hooks always run on the executor; the walk runs either there ({@link #walkUnit})
+ * or on a reader thread ({@link #readUnit}). Bits are set by atomic or-ing, so a bucket is claimed
+ * by exactly one of the two, and the cursor is written with release and read with acquire, so a
+ * hook that sees the cursor past a key also sees everything the walk read before moving it.
  */
 final class SnapshotWalk implements Consumer<KeyEntry> {
     /** Fewest and most virtual buckets (as bits): at least 512 bytes of bitmap, at most 512 KB. */
@@ -23,7 +30,7 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
     /** Key and TTL counts at the cut (RDB's RESIZEDB). */
     final long keys, volatileKeys;
     /** Positions below the cursor are done; {@link Dict#POSITIONS} when the walk is complete. */
-    long cursor;
+    private long cursor;
     private final int shift;
     private final long[] done;
     /** Keys of this walk handed to the consumer; when it reaches {@link #keys} nothing is left. */
@@ -45,8 +52,35 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
         this.done = new long[1 << (bits - 6)];
     }
 
+    /** Keys kept by a reader thread's walk (read by the executor for INFO). */
+    private volatile long readerKeys;
+
+    private static final VarHandle CURSOR, BITS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    static {
+        try {
+            CURSOR = MethodHandles.lookup().findVarHandle(SnapshotWalk.class, "cursor", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    long cursor() {
+        return (long) CURSOR.getAcquire(this);
+    }
+
+    private void setCursor(long c) {
+        CURSOR.setRelease(this, c);
+    }
+
     private boolean isDone(int vb) {
-        return (done[vb >>> 6] & (1L << vb)) != 0;
+        return ((long) BITS.getAcquire(done, vb >>> 6) & (1L << vb)) != 0;
+    }
+
+    /** Marks the bucket done; false if it already was (the other thread claimed it). */
+    private boolean claim(int vb) {
+        long bit = 1L << vb;
+        return ((long) BITS.getAndBitwiseOr(done, vb >>> 6, bit) & bit) == 0;
     }
 
     // ---------------------------------------------------------------- registration
@@ -94,13 +128,15 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
      */
     private void preWrite(int hash) {
         long p = Dict.position(hash);
-        if (p < cursor) return;
+        long c = cursor();
+        if (p < c) return;
         int vb = (int) (p >>> shift);
-        if (isDone(vb) || !snapshot.running()) return;
-        long lo = Math.max(cursor, (long) vb << shift);
+        if (isDone(vb) || !snapshot.running() || !claim(vb)) return;
+        // A reader thread only moves the cursor past buckets it claimed, so c is inside vb only
+        // when the walk runs here, part way through vb.
+        long lo = Math.max(c, (long) vb << shift);
         skipDone = false;
         snapshot.hookBuckets += dict.visitRange(lo, ((long) vb + 1) << shift, this);
-        done[vb >>> 6] |= 1L << vb;
     }
 
     // ---------------------------------------------------------------- walking
@@ -111,26 +147,102 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
      */
     int walkUnit() {
         if (delivered == keys || dict.size() == 0) { // every key of the cut is accounted for
-            cursor = Dict.POSITIONS;
+            setCursor(Dict.POSITIONS);
             return 1;
         }
         long lo = cursor;
         int vb = (int) (lo >>> shift);
         if (isDone(vb)) {
-            cursor = ((long) vb + 1) << shift;
+            setCursor(((long) vb + 1) << shift);
             return 1;
         }
+        // One table bucket, or one virtual bucket if that is smaller: the keys then come in the
+        // same order as a reader thread's walk gives them (bucket by virtual bucket).
         int bucketShift = 32 - dict.finestTableBits();
-        long hi = ((lo >>> bucketShift) + 1) << bucketShift;
+        long hi = Math.min(((lo >>> bucketShift) + 1) << bucketShift, ((long) vb + 1) << shift);
         long before = delivered;
         skipDone = true;
         int buckets = dict.visitRange(lo, hi, this);
-        cursor = hi;
+        setCursor(hi);
         return buckets + (int) (delivered - before);
     }
 
     boolean complete() {
-        return cursor >= Dict.POSITIONS;
+        return cursor() >= Dict.POSITIONS;
+    }
+
+    // ---------------------------------------------------------------- walking on a reader thread
+
+    /** The reader of the current {@link #readUnit}, and the count it kept. */
+    private SnapshotReader reader;
+    private int readCount;
+    private final Consumer<KeyEntry> readVisitor = this::read;
+
+    /** Most attempts at one bucket before a failure that keeps recurring is taken for a bug. */
+    private static final int MAX_ATTEMPTS = 10_000;
+
+    /**
+     * On the reader thread: reads the virtual bucket at the cursor into r, claims it, keeps or
+     * discards what was read, and moves the cursor past it. Returns the keys kept. Read, then
+     * claim: the executor writes a key only after its hook claimed the key's bucket, so if our
+     * claim succeeds nothing in the bucket was written before or while we read it; if it fails,
+     * the executor has handed the bucket over itself. A structural move of the dict (a rehash
+     * step, a resize) while reading makes us read again.
+     */
+    int readUnit(SnapshotReader r) {
+        int vb = (int) (cursor >>> shift);
+        long lo = (long) vb << shift, hi = ((long) vb + 1) << shift;
+        int kept = 0;
+        for (int attempt = 1; !isDone(vb); attempt++) {
+            if (!snapshot.running()) return 0;
+            int seq = dict.readBegin(), xseq = expires.readBegin();
+            readCount = 0;
+            reader = r;
+            RuntimeException failure = null;
+            try {
+                dict.visitRange(lo, hi, readVisitor);
+            } catch (RuntimeException ex) { // a torn read: only a concurrent write or move causes one
+                failure = ex;
+            }
+            if (failure == null && dict.readValid(seq) && expires.readValid(xseq) && claim(vb)) {
+                r.keep();
+                kept = readCount;
+                break;
+            }
+            r.discard();
+            if (failure != null && !(failure instanceof SnapshotReader.Retry) && !isDone(vb)
+                    && dict.readValid(seq) && expires.readValid(xseq) && attempt >= MAX_ATTEMPTS) {
+                throw failure; // the same failure with nothing moving: a bug, not a race
+            }
+            Thread.onSpinWait();
+        }
+        reader = null;
+        if (kept != 0) READER_KEYS.getAndAdd(this, (long) kept);
+        setCursor(hi);
+        return kept;
+    }
+
+    private static final VarHandle READER_KEYS;
+
+    static {
+        try {
+            READER_KEYS = MethodHandles.lookup().findVarHandle(SnapshotWalk.class, "readerKeys", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Keys kept by the reader thread so far. */
+    long readerKeys() {
+        return readerKeys;
+    }
+
+    private void read(KeyEntry e) {
+        long when = -1;
+        ExpireEntry x = expires.find(e.key, e.hash);
+        if (x != null) when = x.when;
+        readCount++;
+        reader.key(db, e.key, e.value, when, e.lru);
     }
 
     /** Hands one entry to the consumer (the visitor of {@link Dict#visitRange}). */

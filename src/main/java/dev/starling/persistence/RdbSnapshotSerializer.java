@@ -5,6 +5,7 @@ import dev.starling.keyspace.Dict;
 import dev.starling.keyspace.Keyspace;
 import dev.starling.keyspace.Snapshot;
 import dev.starling.keyspace.SnapshotConsumer;
+import dev.starling.keyspace.SnapshotReader;
 import dev.starling.server.Server;
 import dev.starling.types.Hash;
 import dev.starling.types.Listpack;
@@ -28,11 +29,13 @@ import java.util.function.Consumer;
  * its own: a BGSAVE file, a replica's full sync over a socket, an AOF rewrite's RDB preamble.
  *
  * <h2>Who does what</h2>
- * The executor only <em>captures</em> each key the snapshot hands over: it appends a reference
- * to a batch, so its share per key is a few array stores. Everything else (type and length
- * encoding, LZF, the CRC, the writes) happens on the serializer thread, in the order keys were
- * captured. A capture must stay valid after {@link #key} returns although the live value may
- * change right after, so it holds only what is never modified in place:
+ * The serializer thread walks the snapshot itself ({@link Snapshot#readConcurrently}): it reads
+ * each bucket's keys, captures them, and encodes, LZF-compresses, checksums and writes what it
+ * keeps. The executor's share is the pre-write hooks: a write to a key whose bucket the walk has
+ * not claimed yet hands that bucket over first, and the executor only <em>captures</em> those
+ * keys (a few array stores each) into batches for the thread. Both capture the same way
+ * ({@link Capture}). A capture must stay valid after the live value changes, so it holds only
+ * what is never modified in place:
  * <ul>
  * <li>a {@code byte[]} string value, and every key: immutable (APPEND, SETRANGE, SETBIT, PFADD
  *     and PFCOUNT's cache first turn a string into a {@link RawString}) — by reference;</li>
@@ -41,20 +44,25 @@ import java.util.function.Consumer;
  * <li>a hashtable set or hash, a skiplist zset: the element arrays by reference (members and
  *     fields are dict keys; HSET and HINCRBY* replace a field's value array, never write into it)
  *     collected into a new array, scores copied;</li>
- * <li>anything else (streams): serialized on the executor, the bytes handed over.</li>
+ * <li>anything else (streams): serialized while capturing, the bytes handed over.</li>
  * </ul>
- * Captures go to the thread in batches (at most {@link #batchBytes} of referenced bytes or
- * {@link #BATCH_KEYS} records) through a blocking queue, whose hand-off publishes them.
+ * The hooks' captures go to the thread in batches (at most {@link #batchBytes} of referenced
+ * bytes or {@link #BATCH_KEYS} records) through a blocking queue, whose hand-off publishes them;
+ * the thread writes them between bursts of its walk. With -Dstarling.snapshot.executorWalk=true
+ * the walk runs on the executor instead, in slices (the design before the reader thread, kept
+ * for A/B measurements).
  *
  * <h2>Back-pressure</h2>
+ * The thread's walk goes at the pace of its output: a sink that blocks (a full socket) stops it.
+ * What the hooks hand over meanwhile is bounded by the writes made meanwhile.
  * {@link #queuedBytes} counts the bytes of published batches not yet written (string values and
  * copied buffers, element arrays referenced, serialized bytes, plus a fixed overhead per record or
  * element that stands for the record and the key); its peak is the save's "copy-on-write" figure
  * (rdb_last_cow_size). A referenced value costs memory only if a write replaces it before the
- * thread is done with it, so the figure is an upper bound of the extra memory. {@link #start} drives the walk with a {@link SnapshotDriver} that pauses above
- * {@link #highWater}; the thread resumes it when the queue drains below {@link #lowWater}. The
- * batch being filled is published at the end of every walk slice, so a pause never strands it.
- * rdb-key-save-delay ({@link #delayConfig}) is slept per key on the thread.
+ * thread is done with it, so the figure is an upper bound of the extra memory. With the walk on
+ * the executor, a {@link SnapshotDriver} pauses it above {@link #highWater} and the thread
+ * resumes it below {@link #lowWater}. rdb-key-save-delay ({@link #delayConfig}) is slept per key
+ * on the thread.
  *
  * <h2>Use (BGSAVE, replica full sync, AOF rewrite preamble)</h2>
  * <pre>{@code
@@ -64,8 +72,8 @@ import java.util.function.Consumer;
  * ...
  * s.cancel(); // the replica went away: finish reports cancelled
  * }</pre>
- * The sink's write runs on the serializer thread and may block (a socket whose buffer is full):
- * the queue then fills and the walk pauses. Framing around the RDB (a diskless sync's
+ * The sink's write runs on the serializer thread and may block (a socket whose buffer is full),
+ * which pauses the walk. Framing around the RDB (a diskless sync's
  * {@code $EOF:<mark>} prefix and suffix) is the sink's business: write the prefix before the first
  * chunk and the suffix in finish. The header runs on the executor at the cut, so it may read
  * replication state (repl-id, repl-offset) consistent with the cut.
@@ -106,8 +114,9 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     private final Header header;
     /** The writer whose bytes reach the sink (and carry the CRC): the thread's, or the caller's when synchronous. */
     private final RdbWriter out;
-    /** Serializer thread (or synchronous caller) state: the db of the last SELECTDB. */
+    /** Serializer thread (or synchronous caller) state: the db of the last SELECTDB, the dbs given a RESIZEDB. */
     private int currentDb = -1;
+    private final java.util.BitSet resized = new java.util.BitSet();
 
     public long highWater = HIGH_WATER, lowWater = LOW_WATER;
     /** Referenced bytes after which a batch is published. */
@@ -117,19 +126,19 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
 
     // executor state
     private boolean threaded;
-    private Batch batch;
-    /** For values serialized on the executor (streams), CRC-less: the thread's writer checksums. */
-    private RdbWriter mem;
-    private byte[][] collected;
-    private int collectedN;
-    private long collectedBytes;
-    private final Consumer<SetValue.Member> memberCollector = m -> collect(m.key);
-    private final Consumer<Hash.Field> fieldCollector = f -> {
-        collect(f.key);
-        collect(f.value);
-    };
+    /** The hooks' captures (and the walk's, when it runs on the executor). */
+    private Capture hooks;
     private Snapshot snapshot;
     private SnapshotDriver driver;
+    private Server server;
+
+    /**
+     * Walks on the executor (in slices, as before the reader thread existed) instead of on the
+     * serializer thread; for A/B measurements: -Dstarling.snapshot.executorWalk=true.
+     */
+    static final boolean EXECUTOR_WALK = Boolean.getBoolean("starling.snapshot.executorWalk");
+    /** Virtual buckets the serializer thread reads between looks at the hooks' queue. */
+    private static final int READ_UNITS = 256;
 
     // shared
     private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
@@ -162,16 +171,18 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
      */
     public Snapshot start(Server server, String threadName, Finish finish) {
         threaded = true;
-        batch = new Batch(BATCH_KEYS);
-        mem = RdbWriter.toMemory(compress, false);
+        this.server = server;
+        hooks = new Capture(true);
         Snapshot s = ks.startSnapshot(this);
         snapshot = s;
-        driver = new SnapshotDriver(server, s, () -> queuedBytes.get() > highWater);
-        driver.afterSlice = this::publish;
+        if (EXECUTOR_WALK) {
+            driver = new SnapshotDriver(server, s, () -> queuedBytes.get() > highWater);
+            driver.afterSlice = hooks::publish;
+        }
         Thread t = new Thread(() -> run(finish), threadName);
         t.setDaemon(true);
         t.start();
-        driver.start();
+        if (driver != null) driver.start();
         return s;
     }
 
@@ -194,15 +205,18 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
 
     @Override
     public void begin(Snapshot s) {
-        RdbWriter w = threaded ? mem : out;
+        RdbWriter w = threaded ? hooks.mem : out;
         w.writeRaw(("REDIS" + String.format("%04d", Rdb.VERSION)).getBytes(StandardCharsets.US_ASCII), 0, 9);
         header.write(w, s);
-        if (threaded) add(RAW, -1, null, takeMem(), 0, 0, 0);
+        if (threaded) {
+            hooks.add(RAW, -1, null, hooks.takeMem(), 0, 0, 0);
+            hooks.publish(); // queued before the thread starts, so it precedes every key
+        }
     }
 
     @Override
     public void dbStart(int db, long keys, long volatileKeys) {
-        if (threaded) add(RESIZEDB, db, null, null, keys, volatileKeys, 0);
+        if (threaded) hooks.add(RESIZEDB, db, null, null, keys, volatileKeys, 0);
         else writeResizeDb(db, keys, volatileKeys);
     }
 
@@ -216,7 +230,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             if (delayConfig != null && delayConfig.rdbKeySaveDelay != 0) Loading.debugDelay(delayConfig.rdbKeySaveDelay);
             return;
         }
-        capture(db, key, value, expireAt, evict);
+        hooks.capture(db, key, value, expireAt, evict);
     }
 
     @Override
@@ -225,117 +239,147 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             writeEof();
             return;
         }
-        publish();
+        hooks.publish();
         queue.add(END);
     }
 
     @Override
     public void cancelled() {
         if (!threaded) return;
-        batch = new Batch(BATCH_KEYS); // dropped: never written
+        hooks.batch = new Batch(BATCH_KEYS); // dropped: never written
         queue.add(CANCEL);
     }
 
-    // ---------------------------------------------------------------- capture (executor)
+    // ---------------------------------------------------------------- capture (executor or serializer thread)
 
-    /** One key as an immutable capture (see the class comment), appended to the batch. */
-    private void capture(int db, byte[] key, Object v, long expireAt, long evict) {
-        // Keys count as the fixed overhead: they are referenced, never copied, and the dict holds
-        // them anyway (not reading key.length here saves a cache miss per key).
-        long w = OVERHEAD;
-        if (v instanceof byte[] b) {
-            add(Rdb.TYPE_STRING, db, key, b, expireAt, evict, w + b.length);
-        } else if (v instanceof RawString r) {
-            add(Rdb.TYPE_STRING, db, key, Arrays.copyOf(r.buf, r.len), expireAt, evict, w + r.len);
-        } else if (v instanceof Quicklist ql) {
-            QuicklistCapture c = new QuicklistCapture(ql);
-            add(Rdb.TYPE_LIST_QUICKLIST_2, db, key, c, expireAt, evict, w + c.bytes);
-        } else if (v instanceof SetValue s && s.isIntset()) {
-            byte[] is = s.intsetBytes().clone();
-            add(Rdb.TYPE_SET_INTSET, db, key, is, expireAt, evict, w + is.length);
-        } else if (v instanceof SetValue s) {
-            Dict<SetValue.Member> d = s.hashtable();
-            startCollect((int) d.size());
-            d.forEach(memberCollector);
-            add(Rdb.TYPE_SET, db, key, endCollect(), expireAt, evict, w + collectedBytes);
-        } else if (v instanceof ZSet z && z.isListpack()) {
-            byte[] lp = Arrays.copyOf(z.lp, Listpack.bytes(z.lp));
-            add(Rdb.TYPE_ZSET_LISTPACK, db, key, lp, expireAt, evict, w + lp.length);
-        } else if (v instanceof ZSet z) {
-            ZSetCapture c = new ZSetCapture(z.zsl);
-            add(Rdb.TYPE_ZSET_2, db, key, c, expireAt, evict, w + c.bytes);
-        } else if (v instanceof Hash h && h.lp() != null) {
-            byte[] lp = Arrays.copyOf(h.lp(), Listpack.bytes(h.lp()));
-            add(Rdb.TYPE_HASH_LISTPACK, db, key, lp, expireAt, evict, w + lp.length);
-        } else if (v instanceof Hash h) {
-            Dict<Hash.Field> d = h.dict();
-            startCollect((int) (2 * d.size()));
-            d.forEach(fieldCollector);
-            add(Rdb.TYPE_HASH, db, key, endCollect(), expireAt, evict, w + collectedBytes);
-        } else {
-            // Rare types (streams): serialized here, CRC-less; the thread checksums the bytes in order.
-            mem.saveKeyValuePair(key, v, expireAt, evictionInfo == 1 ? evict : -1, evictionInfo == 2 ? (int) evict : -1);
-            byte[] bytes = takeMem();
-            add(SERIALIZED, db, null, bytes, 0, 0, bytes.length + OVERHEAD);
+    /**
+     * Captures keys into batches: the executor's (hooks) publishes full batches to the queue; the
+     * serializer thread's (its walk) keeps them for the thread to write or drop.
+     */
+    private final class Capture {
+        private final boolean publishes;
+        Batch batch = new Batch(BATCH_KEYS);
+        /** For values serialized while capturing (streams), CRC-less: the thread's writer checksums the bytes. */
+        final RdbWriter mem = RdbWriter.toMemory(compress, false);
+        private byte[][] collected;
+        private int collectedN;
+        private long collectedBytes;
+        private final Consumer<SetValue.Member> memberCollector = m -> collect(m.key);
+        private final Consumer<Hash.Field> fieldCollector = f -> {
+            collect(f.key);
+            collect(f.value);
+        };
+
+        Capture(boolean publishes) {
+            this.publishes = publishes;
         }
-    }
 
-    private void startCollect(int n) {
-        collected = new byte[n][];
-        collectedN = 0;
-        collectedBytes = 0;
-    }
+        /** One key as an immutable capture (see the class comment), appended to the batch. */
+        void capture(int db, byte[] key, Object v, long expireAt, long evict) {
+            // Keys count as the fixed overhead: they are referenced, never copied, and the dict holds
+            // them anyway (not reading key.length here saves a cache miss per key).
+            long w = OVERHEAD;
+            if (v instanceof byte[] b) {
+                add(Rdb.TYPE_STRING, db, key, b, expireAt, evict, w + b.length);
+            } else if (v instanceof RawString r) {
+                add(Rdb.TYPE_STRING, db, key, Arrays.copyOf(r.buf, r.len), expireAt, evict, w + r.len);
+            } else if (v instanceof Quicklist ql) {
+                QuicklistCapture c = new QuicklistCapture(ql);
+                add(Rdb.TYPE_LIST_QUICKLIST_2, db, key, c, expireAt, evict, w + c.bytes);
+            } else if (v instanceof SetValue s && s.isIntset()) {
+                byte[] is = s.intsetBytes().clone();
+                add(Rdb.TYPE_SET_INTSET, db, key, is, expireAt, evict, w + is.length);
+            } else if (v instanceof SetValue s) {
+                Dict<SetValue.Member> d = s.hashtable();
+                collectAll(d, (int) d.size(), memberCollector);
+                add(Rdb.TYPE_SET, db, key, endCollect(), expireAt, evict, w + collectedBytes);
+            } else if (v instanceof ZSet z && z.isListpack()) {
+                byte[] lp = Arrays.copyOf(z.lp, Listpack.bytes(z.lp));
+                add(Rdb.TYPE_ZSET_LISTPACK, db, key, lp, expireAt, evict, w + lp.length);
+            } else if (v instanceof ZSet z) {
+                ZSetCapture c = new ZSetCapture(z.zsl);
+                add(Rdb.TYPE_ZSET_2, db, key, c, expireAt, evict, w + c.bytes);
+            } else if (v instanceof Hash h && h.lp() != null) {
+                byte[] lp = Arrays.copyOf(h.lp(), Listpack.bytes(h.lp()));
+                add(Rdb.TYPE_HASH_LISTPACK, db, key, lp, expireAt, evict, w + lp.length);
+            } else if (v instanceof Hash h) {
+                Dict<Hash.Field> d = h.dict();
+                collectAll(d, (int) (2 * d.size()), fieldCollector);
+                add(Rdb.TYPE_HASH, db, key, endCollect(), expireAt, evict, w + collectedBytes);
+            } else {
+                // Rare types (streams): serialized here, CRC-less; the thread checksums the bytes in order.
+                mem.saveKeyValuePair(key, v, expireAt, evictionInfo == 1 ? evict : -1, evictionInfo == 2 ? (int) evict : -1);
+                byte[] bytes = takeMem();
+                add(SERIALIZED, db, null, bytes, 0, 0, bytes.length + OVERHEAD);
+            }
+        }
 
-    private void collect(byte[] b) {
-        collected[collectedN++] = b;
-        collectedBytes += b.length + ELEMENT_OVERHEAD;
-    }
+        /**
+         * A hashtable's elements, read without writing (a read command on the executor may
+         * rehash it meanwhile when this runs on the serializer thread: then the walk reads again).
+         */
+        private <E extends dev.starling.keyspace.DictEntry> void collectAll(Dict<E> d, int n, Consumer<E> collector) {
+            int seq = d.readBegin();
+            collected = new byte[n][];
+            collectedN = 0;
+            collectedBytes = 0;
+            d.readEach(collector);
+            if (!d.readValid(seq)) throw SnapshotReader.Retry.INSTANCE;
+        }
 
-    private byte[][] endCollect() {
-        byte[][] c = collected;
-        collected = null;
-        return c;
-    }
+        private void collect(byte[] b) {
+            collected[collectedN++] = b;
+            collectedBytes += b.length + ELEMENT_OVERHEAD;
+        }
 
-    private byte[] takeMem() {
-        byte[] b = mem.toByteArray();
-        mem.resetMemory();
-        return b;
-    }
+        private byte[][] endCollect() {
+            byte[][] c = collected;
+            collected = null;
+            if (collectedN != c.length) throw SnapshotReader.Retry.INSTANCE; // its size moved while read
+            return c;
+        }
 
-    private void add(int kind, int db, byte[] key, Object value, long expire, long extra, long weight) {
-        Batch b = batch;
-        int i = b.n++;
-        b.kind[i] = (byte) kind;
-        b.db[i] = db;
-        b.key[i] = key;
-        b.value[i] = value;
-        b.expire[i] = expire;
-        b.extra[i] = extra;
-        b.weight += weight;
-        if (b.n == b.kind.length || b.weight >= batchBytes) publish();
-    }
+        byte[] takeMem() {
+            byte[] b = mem.toByteArray();
+            mem.resetMemory();
+            return b;
+        }
 
-    /** Hands the batch being filled to the thread (executor; also after every walk slice). */
-    void publish() {
-        Batch b = batch;
-        if (b == null || b.n == 0) return;
-        batch = new Batch(BATCH_KEYS);
-        long q = queuedBytes.addAndGet(b.weight);
-        if (q > peakQueuedBytes) peakQueuedBytes = q;
-        queue.add(b);
+        void add(int kind, int db, byte[] key, Object value, long expire, long extra, long weight) {
+            Batch b = batch;
+            if (b.n == b.kind.length) b.grow();
+            int i = b.n++;
+            b.kind[i] = (byte) kind;
+            b.db[i] = db;
+            b.key[i] = key;
+            b.value[i] = value;
+            b.expire[i] = expire;
+            b.extra[i] = extra;
+            b.weight += weight;
+            if (publishes && (b.n == b.kind.length || b.weight >= batchBytes)) publish();
+        }
+
+        /** Hands the batch being filled to the thread (executor; also after every walk slice on the executor). */
+        void publish() {
+            Batch b = batch;
+            if (b == null || b.n == 0) return;
+            batch = new Batch(BATCH_KEYS);
+            long q = queuedBytes.addAndGet(b.weight);
+            if (q > peakQueuedBytes) peakQueuedBytes = q;
+            queue.add(b);
+        }
     }
 
     /** A batch of records in arrays (no object per key). */
     static final class Batch {
-        final byte[] kind;
-        final int[] db;
-        final byte[][] key;
-        final Object[] value;
+        byte[] kind;
+        int[] db;
+        byte[][] key;
+        Object[] value;
         /** A key's expire (ms or -1); RESIZEDB's key count. */
-        final long[] expire;
+        long[] expire;
         /** A key's idle seconds or LFU counter (-1: none); RESIZEDB's volatile count. */
-        final long[] extra;
+        long[] extra;
         int n;
         long weight;
 
@@ -346,6 +390,26 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             value = new Object[capacity];
             expire = new long[capacity];
             extra = new long[capacity];
+        }
+
+        /** Doubles the capacity (a reader's batch, which is written or dropped whole buckets at a time). */
+        void grow() {
+            int c = kind.length * 2;
+            kind = Arrays.copyOf(kind, c);
+            db = Arrays.copyOf(db, c);
+            key = Arrays.copyOf(key, c);
+            value = Arrays.copyOf(value, c);
+            expire = Arrays.copyOf(expire, c);
+            extra = Arrays.copyOf(extra, c);
+        }
+
+        /** Drops the records from n on (a reader lost its bucket). */
+        void truncate(int n) {
+            for (int i = n; i < this.n; i++) {
+                key[i] = null;
+                value[i] = null;
+            }
+            this.n = n;
         }
     }
 
@@ -399,6 +463,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         String err = null;
         boolean cancelled = false;
         try {
+            if (driver == null) readSnapshot();
             for (;;) {
                 Batch b = queue.take();
                 if (b == END) {
@@ -418,15 +483,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
                     cancelled = ioError == null;
                     break;
                 }
-                if (ioError == null) {
-                    try {
-                        write(b);
-                    } catch (UncheckedIOException e) {
-                        ioError = "(rdbSaveRio): " + e.getCause().getMessage();
-                    }
-                }
-                long left = queuedBytes.addAndGet(-b.weight);
-                if (left < lowWater && left + b.weight >= lowWater) driver.resume();
+                writeQueued(b);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -436,6 +493,89 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             ioError = err;
         }
         finish.finished(err, cancelled);
+    }
+
+    /** Writes a batch the hooks published (unless an error stopped the output) and releases its weight. */
+    private void writeQueued(Batch b) {
+        if (ioError == null) {
+            try {
+                write(b);
+            } catch (UncheckedIOException e) {
+                ioError = "(rdbSaveRio): " + e.getCause().getMessage();
+            }
+        }
+        long left = queuedBytes.addAndGet(-b.weight);
+        if (driver != null && left < lowWater && left + b.weight >= lowWater) driver.resume();
+    }
+
+    /**
+     * The walk on this thread (see {@link Snapshot#readConcurrently}): reads the snapshot's
+     * buckets, writing what it keeps, and between bursts writes what the hooks published. When
+     * the walk is complete the executor finishes the snapshot, which queues END after the hooks'
+     * last batch; on a write error it cancels it. Either way the queue then ends the run.
+     */
+    private void readSnapshot() {
+        Reader reader = new Reader();
+        boolean more = true;
+        while (more && ioError == null) {
+            // END is queued only once the snapshot is done (at once for an empty keyspace), CANCEL
+            // when it was cancelled: the run's loop takes either.
+            for (Batch b; (b = queue.peek()) != null; queue.poll()) {
+                if (b == END || b == CANCEL) return;
+                writeQueued(b);
+            }
+            more = snapshot.readConcurrently(READ_UNITS, reader);
+            try {
+                reader.flush();
+            } catch (UncheckedIOException e) {
+                ioError = "(rdbSaveRio): " + e.getCause().getMessage();
+            }
+        }
+        Snapshot s = snapshot;
+        if (ioError != null) server.execute(s::cancel);
+        else server.execute(s::finishReading);
+    }
+
+    /** The serializer thread's side of the walk: captures keys, writes the buckets it keeps. */
+    private final class Reader implements SnapshotReader {
+        private final Capture capture = new Capture(false);
+        /** Records of capture.batch that belong to kept buckets. */
+        private int kept;
+
+        @Override
+        public void dbStart(int db, long keys, long volatileKeys) {
+            flush();
+            writeResizeDb(db, keys, volatileKeys);
+        }
+
+        @Override
+        public void key(int db, byte[] key, Object value, long expireAt, int lru) {
+            long evict = evictionInfo == 1 ? ks.idleMillis(lru) / 1000 : evictionInfo == 2 ? ks.lfuDecrAndReturn(lru) : -1;
+            capture.capture(db, key, value, expireAt, evict);
+        }
+
+        @Override
+        public void keep() {
+            kept = capture.batch.n;
+        }
+
+        @Override
+        public void discard() {
+            capture.batch.truncate(kept);
+        }
+
+        /** Writes the kept records (every bucket read so far is kept or discarded). */
+        void flush() {
+            Batch b = capture.batch;
+            if (b.n == 0) return;
+            try {
+                write(b);
+            } finally {
+                b.truncate(0);
+                b.weight = 0;
+                kept = 0;
+            }
+        }
     }
 
     /** Serializes one batch in order. */
@@ -519,6 +659,9 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     }
 
     private void writeResizeDb(int db, long keys, long volatileKeys) {
+        // Once per db: the hooks' first key of a db and the walk's start of it both ask for it.
+        if (resized.get(db)) return;
+        resized.set(db);
         selectDb(db);
         out.saveType(Rdb.OPCODE_RESIZEDB);
         out.saveLen(keys);

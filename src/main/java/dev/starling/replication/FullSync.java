@@ -29,11 +29,11 @@ import java.util.ArrayList;
  * (a zero-copy file region), then goes online.
  *
  * <h2>Socket target (diskless)</h2>
- * An {@link RdbSnapshotSerializer} (the executor captures keys, its thread encodes) streams
+ * An {@link RdbSnapshotSerializer} (its thread walks the snapshot and encodes) streams
  * {@code $EOF:<40 hex chars>\r\n}, the RDB, the same 40 chars to the replicas' channels. Its thread
- * waits while any target's channel is above its high-water mark, so its queue fills and the walk
- * pauses: a slow replica slows the transfer instead of growing memory, and writes meanwhile still
- * hand over the keys they touch, which is the bounded extra. Once the EOF mark is on the wire the
+ * waits while any target's channel is above its high-water mark, and its walk with it: a slow
+ * replica slows the transfer instead of growing memory, and writes meanwhile still hand over the
+ * keys they touch, which is the bounded extra. Once the EOF mark is on the wire the
  * replica is ONLINE and its stream starts with its first REPLCONF ACK, as in 7.0.
  *
  * <p>Executor thread only.
@@ -57,6 +57,7 @@ final class FullSync implements RdbSink {
     /** Signalled when a target's socket drains. */
     private final Object drained = new Object();
     private volatile boolean stopped;
+    private volatile boolean waitingForDrain;
     private byte[] mark;
     private int pendingMarks;
     private boolean finished;
@@ -144,8 +145,8 @@ final class FullSync implements RdbSink {
 
     /**
      * Serializer thread: one chunk of RDB to every target (Netty queues the writes for the event
-     * loop), then waits while a target's socket is backed up, so the serializer's queue fills and
-     * the snapshot walk pauses instead of memory growing.
+     * loop), then waits while a target's socket is backed up, so the snapshot walk (on the same
+     * thread) waits too instead of memory growing.
      */
     @Override
     public void write(byte[] b, int off, int len) {
@@ -160,14 +161,22 @@ final class FullSync implements RdbSink {
         buf.release();
         synchronized (drained) {
             while (!stopped && backedUp()) {
+                waitingForDrain = true;
                 try {
                     drained.wait(100);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
+                } finally {
+                    waitingForDrain = false;
                 }
             }
         }
+    }
+
+    /** Whether the transfer is waiting for a backed-up target's socket to drain (for tests). */
+    boolean waitingForDrain() {
+        return waitingForDrain;
     }
 
     /** True while an active target's channel is above its high-water mark. */

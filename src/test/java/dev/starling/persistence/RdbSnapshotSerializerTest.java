@@ -102,6 +102,11 @@ class RdbSnapshotSerializerTest {
 
     /** Runs a threaded serialization to the end; returns the bytes, or throws with the error. */
     static byte[] threaded(ServerFixture s, String policy, AtomicReference<Map<String, String>> cut) {
+        return threaded(s, policy, cut, false);
+    }
+
+    /** The same; slow: with the server's rdb-key-save-delay per key written. */
+    static byte[] threaded(ServerFixture s, String policy, AtomicReference<Map<String, String>> cut, boolean slow) {
         Bytes out = new Bytes();
         AtomicReference<String> result = new AtomicReference<>();
         AtomicBoolean finished = new AtomicBoolean();
@@ -111,6 +116,7 @@ class RdbSnapshotSerializerTest {
             ser.batchBytes = 16 << 10; // many batches
             ser.highWater = 64 << 10; // and back-pressure pauses
             ser.lowWater = 32 << 10;
+            if (slow) ser.delayConfig = s.server.config;
             ser.start(s.server, "test-serializer", (err, cancelled) -> {
                 result.set(err);
                 finished.set(true);
@@ -158,15 +164,89 @@ class RdbSnapshotSerializerTest {
             populate(s);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writes = new AtomicLong();
+            try (Jedis j = s.jedis()) {
+                j.configSet("rdb-key-save-delay", "20"); // microseconds per key: long enough for many writes
+            }
             List<Thread> writers = SnapshotDriverTest.startWriters(writes, i -> writer(s, stop, writes));
             AtomicReference<Map<String, String>> cut = new AtomicReference<>();
             long before = writes.get();
-            byte[] rdb = threaded(s, "noeviction", cut);
+            byte[] rdb = threaded(s, "noeviction", cut, true);
             long during = writes.get() - before;
             stop.set(true);
             for (Thread t : writers) t.join(10_000);
             assertThat(during).as("writes during the save").isGreaterThan(500);
 
+            assertLoadsToCut(s, rdb, cut.get());
+        }
+    }
+
+    /**
+     * The walk on the serializer thread while the executor's dicts move under it: the keyspace
+     * grows past a doubling (the main and expires dicts rehash during the walk), hashtable sets
+     * and hashes grow and are read (a read command steps their rehash: a move with no hook), keys
+     * are deleted and re-added. The file still loads to exactly the cut.
+     */
+    @Test
+    void threaded_whileDictsGrowAndRehash_outputIsTheCut() throws Exception {
+        try (ServerFixture s = ServerFixture.start("--enable-debug-command", "yes")) {
+            populate(s);
+            try (Jedis j = s.jedis()) {
+                j.configSet("rdb-key-save-delay", "50"); // microseconds per key: a walk of ~1 s
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong writes = new AtomicLong();
+            List<Thread> writers = SnapshotDriverTest.startWriters(writes, i -> grower(s, i, stop, writes));
+            AtomicReference<Map<String, String>> cut = new AtomicReference<>();
+            long before = writes.get();
+            byte[] rdb = threaded(s, "noeviction", cut, true);
+            long during = writes.get() - before;
+            long keysAfter;
+            try (Jedis j = s.jedis()) {
+                keysAfter = j.dbSize();
+                j.configSet("rdb-key-save-delay", "0");
+            }
+            stop.set(true);
+            for (Thread t : writers) t.join(10_000);
+            assertThat(during).as("writes during the save").isGreaterThan(2_000);
+            // db0 held about 21,500 keys in a 32,768-bucket table at the cut.
+            assertThat(keysAfter).as("db0 grew past its table's doubling during the save").isGreaterThan(40_000);
+            assertLoadsToCut(s, rdb, cut.get());
+        }
+    }
+
+    /** Writer i: new keys with TTLs (growth), growing hashtable sets and hashes read meanwhile, deletes. */
+    static Thread grower(ServerFixture s, int i, AtomicBoolean stop, AtomicLong writes) {
+        Thread t = new Thread(() -> {
+            ThreadLocalRandom rnd = ThreadLocalRandom.current();
+            long n = 0;
+            try (Jedis j = s.jedis()) {
+                while (!stop.get()) {
+                    Pipeline p = j.pipelined();
+                    for (int k = 0; k < 50; k++, n++) {
+                        int c = 1 + 2 * rnd.nextInt(COLLECTIONS / 2); // odd: hashtable sets
+                        switch (rnd.nextInt(8)) {
+                            case 0, 1 -> p.set("new:" + i + ":" + n, "v");
+                            case 2 -> p.psetex("newx:" + i + ":" + n, 1_000_000, "v");
+                            case 3 -> p.sadd("set:" + c, "grown-" + n);
+                            case 4 -> p.sismember("set:" + c, "m" + rnd.nextInt(40));
+                            case 5 -> p.hset("hash:" + (20 + rnd.nextInt(20)), "grown-" + n, "v");
+                            case 6 -> p.hget("hash:" + (20 + rnd.nextInt(20)), "field" + rnd.nextInt(40));
+                            default -> p.del("str:" + rnd.nextInt(STRINGS));
+                        }
+                    }
+                    p.sync();
+                    writes.addAndGet(50);
+                }
+            } catch (RuntimeException e) {
+                if (!stop.get()) throw e;
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    /** Loads the RDB bytes into a fresh keyspace and compares it key by key with the cut. */
+    static void assertLoadsToCut(ServerFixture s, byte[] rdb, Map<String, String> cut) throws Exception {
             Path file = Files.createTempFile("serializer", ".rdb");
             try {
                 Files.write(file, rdb);
@@ -174,16 +254,15 @@ class RdbSnapshotSerializerTest {
                 assertThat(new RdbFileLoader(s.server).load(file, fresh, null)).isTrue();
                 Map<String, String> loaded = describe(new SnapshotRecorder(), fresh);
                 List<String> diff = new ArrayList<>();
-                for (Map.Entry<String, String> e : cut.get().entrySet()) {
+                for (Map.Entry<String, String> e : cut.entrySet()) {
                     if (!e.getValue().equals(loaded.get(e.getKey()))) diff.add(e.getKey() + ": " + e.getValue() + " -> " + loaded.get(e.getKey()));
                 }
-                for (String k : loaded.keySet()) if (!cut.get().containsKey(k)) diff.add("extra " + k);
+                for (String k : loaded.keySet()) if (!cut.containsKey(k)) diff.add("extra " + k);
                 assertThat(diff.size() > 20 ? diff.subList(0, 20) : diff).isEmpty();
-                assertThat(loaded).hasSameSizeAs(cut.get());
+                assertThat(loaded).hasSameSizeAs(cut);
             } finally {
                 Files.delete(file);
             }
-        }
     }
 
     /** Writes that change every representation in place or replace it, delete and rename keys, and change TTLs. */

@@ -254,7 +254,7 @@ class PrimaryReplicationTest {
      * the replica completes the sync and holds exactly Starling's data.
      */
     @Test
-    void disklessSync_replicaStopped_walkPausesServerKeepsServing() throws Exception {
+    void disklessSync_replicaStopped_transferWaitsServerKeepsServing() throws Exception {
         try (ServerFixture s = starling("--repl-diskless-sync-delay", "2"); Jedis j = s.jedis()) {
             j.sendCommand(Debug.DEBUG, "populate", "300000", "key", "100");
             try (RedisReference r = replicaOf(s)) {
@@ -262,12 +262,12 @@ class PrimaryReplicationTest {
                 PrimaryBehaviourTest.signal("STOP", r.pid());
                 try {
                     await().atMost(SYNC).until(() -> {
-                        boolean[] paused = {false};
+                        boolean[] stalled = {false};
                         s.onExecutor(() -> {
                             FullSync f = s.server.replication.primary.sync;
-                            paused[0] = f != null && f.snapshot() != null && f.snapshot().isPaused();
+                            stalled[0] = f != null && f.snapshot() != null && f.waitingForDrain();
                         });
-                        return paused[0];
+                        return stalled[0];
                     });
                     // The executor is free: commands run, and writes to keys not yet sent hand them over first.
                     for (int i = 0; i < 100; i++) assertThat(j.set("key:" + i * 997, "changed")).isEqualTo("OK");
