@@ -45,10 +45,6 @@ trap 'exit 130' INT TERM
 csv="$here/results/bgsave.csv"
 echo "server,keys,value,write_keys,dataset_bytes,populate_s,bgsave_idle_s,bgsave_load_s,ops_base,ops_bgsave,p50_base_ms,p999_base_ms,max_base_ms,n_base,p50_bg_ms,p999_bg_ms,max_bg_ms,n_bg,pss_base_first_kb,pss_base_peak_kb,pss_before_kb,pss_bg_peak_kb,cow_bytes,fork_usec,status" >"$csv"
 
-info_field() { # PORT SECTION FIELD
-  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f {print $2}'
-}
-
 # last_bgsave_seconds LOG: seconds between the last "Background saving started" line and the
 # "terminated with success" line after it, from the log's millisecond timestamps.
 last_bgsave_seconds() {
@@ -73,10 +69,6 @@ bgsave_wait() {
   redis-cli -p "$1" bgsave >/dev/null
   while [ "$(info_field "$1" persistence rdb_bgsave_in_progress)" = 1 ]; do sleep 0.01; done
   info_field "$1" persistence rdb_last_bgsave_status
-}
-
-kv() { # KEY LINE: the value of KEY=... in a probe's output line
-  tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k {print $2}'
 }
 
 measure() {
