@@ -311,6 +311,9 @@ class ReplicaSyncTest {
                 synchronized (capture) {
                     ours = captured.toByteArray();
                 }
+                // The master may have expired more keys since end was read: compare up to end only.
+                assertThat((long) ours.length).isGreaterThanOrEqualTo(end - startS[0]);
+                ours = java.util.Arrays.copyOf(ours, (int) (end - startS[0]));
                 long common = end - Math.max(startS[0], reader.startOffset);
                 assertThat(common).isGreaterThan(1000);
                 assertThat(new String(java.util.Arrays.copyOfRange(ours, (int) (ours.length - common), ours.length), java.nio.charset.StandardCharsets.ISO_8859_1))
