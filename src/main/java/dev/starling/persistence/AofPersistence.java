@@ -94,6 +94,8 @@ public final class AofPersistence implements StreamConsumer {
     long lastRewriteTimeSec = -1;
     boolean lastBgrewriteOk = true;
     long rewrites, consecutiveFailures, lastCowSize;
+    /** aof_delayed_fsync (CONFIG RESETSTAT clears it). */
+    long delayedFsync;
 
     /** One rewrite in flight. */
     final class Rewrite {
@@ -134,6 +136,7 @@ public final class AofPersistence implements StreamConsumer {
         server.replyBarrier = p::hold;
         server.rdb.otherChildActive = () -> p.rewrite != null;
         server.config.changeListeners.add(p::configChanged);
+        server.resetStatHooks.add(() -> p.delayedFsync = 0);
         p.timestampEnabled = server.config.getBool("aof-timestamp-enabled");
         server.infoFields.put("aof_enabled", () -> p.state != AOF_OFF ? 1 : 0);
         server.infoFields.put("aof_rewrite_in_progress", () -> p.rewrite != null ? 1 : 0);
@@ -158,7 +161,7 @@ public final class AofPersistence implements StreamConsumer {
         sb.append("aof_pending_rewrite:").append(rewriteScheduled ? 1 : 0).append("\r\n");
         sb.append("aof_buffer_length:").append(bufferLength()).append("\r\n");
         sb.append("aof_pending_bio_fsync:").append(w != null && w.fsyncInProgress ? 1 : 0).append("\r\n");
-        sb.append("aof_delayed_fsync:0\r\n");
+        sb.append("aof_delayed_fsync:").append(delayedFsync).append("\r\n");
     }
 
     long currentSize() {
@@ -375,6 +378,14 @@ public final class AofPersistence implements StreamConsumer {
             @Override
             public void synced(long offset) {
                 onSynced();
+            }
+
+            @Override
+            public void writesDelayedByFsync() {
+                post(() -> {
+                    delayedFsync++;
+                    server.log.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
+                });
             }
         });
         self[0] = w;
@@ -1026,7 +1037,8 @@ public final class AofPersistence implements StreamConsumer {
             server.log.warning("There is a child rewriting the AOF. Killing it!");
             killAppendOnlyChild();
         }
-        if (state == AOF_OFF) return;
+        // Nothing is open while the AOF still loads, and 7.0 logs nothing then either.
+        if (state == AOF_OFF || writer == null) return;
         server.log.notice("Calling fsync() on the AOF file.");
         server.propagator.flushStream();
         AofWriter w = writer;

@@ -262,6 +262,37 @@ class AofLoadingTest {
         assertThat(ours.log()).doesNotContain("Ready to accept connections", "Exception");
     }
 
+    /** Every file of dir's AOF directory, by name. */
+    static java.util.Map<String, byte[]> aofFiles(Path dir) throws IOException {
+        java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (var s = Files.list(dir.resolve("appendonlydir"))) {
+            for (Path p : (Iterable<Path>) s::iterator) out.put(p.getFileName().toString(), Files.readAllBytes(p));
+        }
+        return out;
+    }
+
+    @Test
+    void sigterm_duringAofLoading_exitsWithoutTouchingTheFiles_likeRedis() throws Exception {
+        Path src = redisAof();
+        java.util.Map<String, byte[]> before = aofFiles(src);
+        Path redisDir = Files.createTempDirectory("aofload-r");
+        copyDir(src, redisDir);
+        for (boolean starling : new boolean[] {true, false}) {
+            Path dir = starling ? src : redisDir;
+            Srv srv = start(starling, dir, "--appendonly", "yes", "--key-load-delay", "2000");
+            try (RespClient c = srv.client()) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> "1".equals(info(c, "loading")));
+            }
+            srv.p().destroy();
+            assertThat(srv.p().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(srv.p().exitValue()).isZero();
+            assertThat(aofFiles(dir)).as(starling ? "starling" : "redis").containsExactlyEntriesOf(before);
+            assertThat(srv.log()).containsSubsequence("Received shutdown signal during loading, scheduling shutdown.",
+                    "User requested shutdown...", "Redis is now ready to exit, bye bye...")
+                    .doesNotContain("Ready to accept connections", "Calling fsync() on the AOF file.");
+        }
+    }
+
     // ---------------------------------------------------------------- DEBUG LOADAOF
 
     @Test
