@@ -65,6 +65,8 @@ public final class AofLoader {
     private final String aofFilename;
     /** Set by a successful load: aof_current_size and aof_rewrite_base_size. */
     long totalSize, baseSize;
+    /** The RDB preamble's counts (rdb_last_load_keys_loaded/expired), or null if there was none. */
+    RdbFileLoader preamble;
 
     // One load (set by loadAppendOnlyFiles).
     private Keyspace ks;
@@ -72,7 +74,6 @@ public final class AofLoader {
     private Client fake;
     /** Sizes of the files before the current one (loading_loaded_bytes runs over all of them). */
     private long doneBytes;
-    private long commands;
     private Batch batch;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     /** A handler that threw while applying a batch (executor writes, loader reads after a drain). */
@@ -160,6 +161,13 @@ public final class AofLoader {
         return ret;
     }
 
+    /** An RDB preamble's load sets INFO's rdb_last_load_keys_loaded/expired, as in Redis. */
+    void notePreamble(RdbPersistence rdb) {
+        if (preamble == null) return;
+        rdb.lastLoadKeysLoaded = preamble.keysLoaded;
+        rdb.lastLoadKeysExpired = preamble.keysExpired;
+    }
+
     /** getAppendOnlyFileSize: the size, or -1 after logging Redis's line. */
     long fileSize(String name) {
         try {
@@ -212,6 +220,7 @@ public final class AofLoader {
                     return AOF_FAILED;
                 }
                 start = l.consumed;
+                preamble = l;
                 if (oldStyle) server.log.notice("Reading the remaining AOF tail...");
             }
             in = Files.newInputStream(path);
@@ -298,7 +307,7 @@ public final class AofLoader {
             }
             if (truncatedOk) validUpTo = r.pos;
             // Redis's debugDelay(key_load_delay) after each command, and the loading_* progress.
-            if (progress != null) progress.progress(doneBytes + r.pos, ++commands);
+            if (progress != null) progress.progress(doneBytes + r.pos, preamble == null ? 0 : preamble.keysLoaded);
         }
         flushBatch();
         if (err == FMTERR) {

@@ -488,6 +488,7 @@ public final class AofPersistence implements StreamConsumer {
         }
         sizeBase = loader.totalSize;
         rewriteBaseSize = loader.baseSize;
+        loader.notePreamble(server.rdb);
         if (!openOnServerStart()) return fatalAtStart();
         delHistoryFiles();
         return RdbPersistence.LOAD_OK;
@@ -553,6 +554,12 @@ public final class AofPersistence implements StreamConsumer {
         }
         if (ret != AofLoader.AOF_OK && ret != AofLoader.AOF_EMPTY) Runtime.getRuntime().halt(1);
         server.loading.swapIn(fresh); // emptyData, then the loaded keys
+        loader.notePreamble(server.rdb);
+        if (ret == AofLoader.AOF_OK) { // loadAppendOnlyFiles sets aof_current_size and aof_rewrite_base_size
+            AofWriter w = writer;
+            sizeBase = loader.totalSize - (w == null ? 0 : w.written);
+            rewriteBaseSize = loader.baseSize;
+        }
         server.dirty = 0; // prevent AOF and replication
         server.log.warning("Append Only File loaded by DEBUG LOADAOF");
         c.addReplyOk();

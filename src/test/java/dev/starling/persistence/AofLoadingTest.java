@@ -209,11 +209,15 @@ class AofLoadingTest {
             });
             assertThat(info(s, "loading")).isEqualTo("1");
             assertThat(s.callString("GET", "s:0")).startsWith("-LOADING");
+            assertThat(info(s, "rdb_last_load_keys_loaded")).isEqualTo(Integer.toString(BASE_KEYS + 2));
             assertThat(s.callString("DBSIZE")).startsWith("-LOADING");
             s.callString("CONFIG", "SET", "key-load-delay", "0");
             await().atMost(Duration.ofSeconds(60)).until(() -> "0".equals(info(s, "loading")) && "0".equals(info(r, "loading")));
             assertThat(dataset(s)).isEqualTo(dataset(r));
-            assertThat(info(s, "rdb_changes_since_last_save")).isEqualTo(info(r, "rdb_changes_since_last_save"));
+            for (String f : new String[] {"rdb_changes_since_last_save", "rdb_last_load_keys_loaded", "rdb_last_load_keys_expired",
+                    "aof_current_size", "aof_base_size"}) {
+                assertThat(info(s, f)).as(f).isEqualTo(info(r, f));
+            }
             assertThat(infoFieldNames(s)).isEqualTo(infoFieldNames(r));
             assertThat(s.callString("SET", "after", "load")).isEqualTo("+OK\r\n");
         }
@@ -309,6 +313,10 @@ class AofLoadingTest {
             assertThat(s.callString("DEBUG", "LOADAOF")).isEqualTo(r.callString("DEBUG", "LOADAOF")).isEqualTo("+OK\r\n");
             assertThat(dataset(s)).isEqualTo(before).isEqualTo(dataset(r));
             assertThat(info(s, "rdb_changes_since_last_save")).isEqualTo(info(r, "rdb_changes_since_last_save")).isEqualTo("0");
+            // As loadAppendOnlyFiles leaves them: the files' total and the base's size.
+            long baseSize = baseSize(ours.dir()), incrSize = Files.size(ours.dir().resolve("appendonlydir").resolve(AofFileTest.INCR1));
+            assertThat(info(s, "aof_base_size")).isEqualTo(Long.toString(baseSize));
+            assertThat(info(s, "aof_current_size")).isEqualTo(Long.toString(baseSize + incrSize));
             // The reload replaced every key: a watched key counts as modified, as after a flush.
             for (RespClient c : new RespClient[] {rw, sw}) {
                 c.callString("MULTI");
