@@ -34,7 +34,9 @@ import java.util.concurrent.Semaphore;
  * ({@link #BATCH_COMMANDS}, at most {@link #MAX_IN_FLIGHT} queued, so a slow executor slows the
  * parser and memory stays bounded); each batch runs as one task with {@code server.keyspace}
  * pointing at the fresh keyspace (restored before the task ends, so clients in between see the
- * live one) and propagation off (Redis's shouldPropagate is false while loading). Between batches
+ * live one) and propagation off (Redis's shouldPropagate is false while loading). WATCH, blocked
+ * clients and the stream's deletion listener hang on the live keyspace's listener and hooks, which
+ * the fresh one does not have; keyspace notifications are published, as Redis's replay does. Between batches
  * the executor serves clients, which is Redis's processEventsWhileBlocked every 1024 commands.
  * Executor tasks run in order, so the swap, posted after the last batch, follows it. Before an
  * RDB file is read on the loader thread, the batches in flight are drained, so only one thread
@@ -81,11 +83,8 @@ public final class AofLoader {
 
     /** The load ended with a result the server cannot start with (AOF_FAILED, AOF_OPEN_ERR), already logged. */
     static final class Failed extends Exception {
-        final int ret;
-
-        Failed(int ret) {
+        Failed() {
             super("AOF loading failed", null, false, false);
-            this.ret = ret;
         }
     }
 
@@ -151,7 +150,7 @@ public final class AofLoader {
                     ret = AOF_FAILED;
                     server.log.warning("Fatal error: the truncated file is not the last file");
                 }
-                if (ret == AOF_OPEN_ERR || ret == AOF_FAILED) throw new Failed(ret);
+                if (ret == AOF_OPEN_ERR || ret == AOF_FAILED) throw new Failed();
                 doneBytes += size;
             }
         } finally {
@@ -416,7 +415,7 @@ public final class AofLoader {
         Throwable t = applyFailure;
         if (t != null) {
             server.log.warning("Fatal error executing a command of the append only file: " + t);
-            throw new Failed(AOF_FAILED);
+            throw new Failed();
         }
     }
 

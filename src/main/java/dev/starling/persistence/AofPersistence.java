@@ -554,6 +554,8 @@ public final class AofPersistence implements StreamConsumer {
         }
         if (ret != AofLoader.AOF_OK && ret != AofLoader.AOF_EMPTY) Runtime.getRuntime().halt(1);
         server.loading.swapIn(fresh); // emptyData, then the loaded keys
+        // Redis's replay adds keys with dbAdd, which wakes clients blocked on them.
+        for (dev.starling.keyspace.Db db : server.keyspace.dbs) server.blocking.scanDatabaseForReadyKeys(db);
         loader.notePreamble(server.rdb);
         if (ret == AofLoader.AOF_OK) { // loadAppendOnlyFiles sets aof_current_size and aof_rewrite_base_size
             AofWriter w = writer;

@@ -1,5 +1,6 @@
 package dev.starling.persistence;
 
+import dev.starling.persistence.LoadingTest.Srv;
 import dev.starling.support.RespClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,43 +45,9 @@ class AofLoadingTest {
         }
     }
 
-    record Srv(Process p, int port, Path dir, Path logFile) {
-        String log() {
-            try {
-                return Files.readString(logFile);
-            } catch (IOException e) {
-                return "";
-            }
-        }
-
-        RespClient client() {
-            return new RespClient(port);
-        }
-
-        Jedis jedis() {
-            return new Jedis("127.0.0.1", port, 20_000);
-        }
-    }
-
     /** A server in dir (its log in logDir), started without waiting for PING (it may answer -LOADING first). */
     Srv start(boolean starling, Path dir, Path logDir, String... options) throws Exception {
-        int port = RdbFileTest.freePort();
-        List<String> cmd = starling ? RdbFileTest.starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
-        cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
-                "--enable-debug-command", "yes", "--save", "", "--loading-process-events-interval-bytes", "1024"));
-        cmd.addAll(List.of(options));
-        Path log = logDir.resolve(starling ? "starling.log" : "redis.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        procs.add(p);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
-            if (!p.isAlive()) return true;
-            try (RespClient c = new RespClient(port)) {
-                return true;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        });
-        return new Srv(p, port, dir, log);
+        return LoadingTest.startIn(procs, starling, dir, logDir, options);
     }
 
     Srv start(boolean starling, Path dir, String... options) throws Exception {
@@ -328,7 +294,13 @@ class AofLoadingTest {
                 assertThat(c.callString("CONFIG", "SET", "appendonly", "no")).isEqualTo("+OK\r\n");
                 c.callString("SET", "not-in-aof", "v");
             }
+            // A client blocked on a list the files hold is served by the reload, as Redis's dbAdd wakes it.
+            for (RespClient c : new RespClient[] {r, s}) assertThat(c.callString("DEL", "list:1")).isEqualTo(":1\r\n");
+            for (RespClient c : new RespClient[] {rw, sw}) c.send(RespClient.encode(RespClient.args("BLPOP", "list:1", "0")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.callString("INFO", "clients").contains("blocked_clients:1\r\n")
+                    && r.callString("INFO", "clients").contains("blocked_clients:1\r\n"));
             assertThat(s.callString("DEBUG", "LOADAOF")).isEqualTo(r.callString("DEBUG", "LOADAOF")).isEqualTo("+OK\r\n");
+            assertThat(sw.readReplyString()).isEqualTo(rw.readReplyString()).startsWith("*2\r\n");
             assertThat(s.callString("EXISTS", "not-in-aof")).isEqualTo(r.callString("EXISTS", "not-in-aof")).isEqualTo(":0\r\n");
             assertThat(dataset(s)).isEqualTo(dataset(r));
             assertThat(s.callString("DEBUG", "HELP")).contains("LOADAOF");
