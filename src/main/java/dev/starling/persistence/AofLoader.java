@@ -297,12 +297,12 @@ public final class AofLoader {
                 queued.add(argv);
             } else if (name.equals("exec")) {
                 if (inMulti) {
-                    for (byte[][] q : queued) emit(lookup(q), q);
+                    for (byte[][] q : queued) emit(lookup(q), q, true);
                     queued.clear();
                     inMulti = false;
                 }
             } else {
-                emit(cmd, argv);
+                emit(cmd, argv, false);
             }
             if (truncatedOk) validUpTo = r.pos;
             // Redis's debugDelay(key_load_delay) after each command, and the loading_* progress.
@@ -355,18 +355,20 @@ public final class AofLoader {
     private static final class Batch {
         final Command[] cmds = new Command[BATCH_COMMANDS];
         final byte[][][] argvs = new byte[BATCH_COMMANDS][][];
+        final boolean[] inExec = new boolean[BATCH_COMMANDS];
         int n;
         long bytes;
     }
 
     /** Runs cmd now (no Loading: we are on the executor), or adds it to the batch for the executor. */
-    private void emit(Command cmd, byte[][] argv) throws Loading.Cancelled, Failed {
+    private void emit(Command cmd, byte[][] argv, boolean inExec) throws Loading.Cancelled, Failed {
         if (progress == null) {
-            execute(cmd, argv);
+            execute(cmd, argv, inExec);
             return;
         }
         Batch b = batch;
         if (b == null) b = batch = new Batch();
+        b.inExec[b.n] = inExec;
         b.cmds[b.n] = cmd;
         b.argvs[b.n++] = argv;
         for (byte[] a : argv) b.bytes += a.length;
@@ -395,7 +397,7 @@ public final class AofLoader {
             server.keyspace = ks;
             server.propagator.suppressed = true;
             try {
-                for (int i = 0; i < b.n; i++) execute(b.cmds[i], b.argvs[i]);
+                for (int i = 0; i < b.n; i++) execute(b.cmds[i], b.argvs[i], b.inExec[i]);
             } finally {
                 server.keyspace = live;
                 server.propagator.suppressed = false;
@@ -431,7 +433,10 @@ public final class AofLoader {
     }
 
     /** cmd->proc(fakeClient), on the executor with server.keyspace being ks: the handler alone, no checks, statistics or propagation. */
-    private void execute(Command cmd, byte[][] argv) {
+    private void execute(Command cmd, byte[][] argv, boolean inExec) {
+        // EXEC runs its commands through call(), which counts them in total_commands_processed
+        // (not in commandstats while an AOF loads); other commands run through cmd->proc alone.
+        if (inExec) server.stats.numCommands++;
         Client c = fake;
         c.argv = argv;
         c.argc = argv.length;

@@ -263,6 +263,43 @@ class AofLoadingTest {
         }
     }
 
+    @Test
+    void startup_aofWithTransactions_statsAsRedis() throws Exception {
+        Path src = Files.createTempDirectory("aofload-tx");
+        Srv maker = start(false, src, "--appendonly", "yes");
+        try (Jedis j = maker.jedis()) {
+            writes(j, 200);
+        }
+        maker.p().destroy();
+        assertThat(maker.p().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Path redisDir = Files.createTempDirectory("aofload-r");
+        copyDir(src, redisDir);
+        Srv ours = start(true, src, "--appendonly", "yes");
+        Srv redis = start(false, redisDir, "--appendonly", "yes");
+        try (RespClient s = ours.client(); RespClient r = redis.client()) {
+            // Polled with INFO, counted, as every INFO counts as a command processed.
+            java.util.concurrent.atomic.AtomicInteger sPolls = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger rPolls = new java.util.concurrent.atomic.AtomicInteger();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                sPolls.incrementAndGet();
+                return "0".equals(info(s, "loading"));
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                rPolls.incrementAndGet();
+                return "0".equals(info(r, "loading"));
+            });
+            // The commands EXEC ran count in total_commands_processed; commandstats shows only INFO.
+            long sTotal = Long.parseLong(LoadingTest.infoField(s, "stats", "total_commands_processed")) - sPolls.get();
+            long rTotal = Long.parseLong(LoadingTest.infoField(r, "stats", "total_commands_processed")) - rPolls.get();
+            assertThat(sTotal).isEqualTo(rTotal).isPositive();
+            for (RespClient c : new RespClient[] {s, r}) {
+                assertThat(c.callString("INFO", "commandstats").split("\r\n")).filteredOn(l -> l.startsWith("cmdstat_"))
+                        .allMatch(l -> l.startsWith("cmdstat_info:"));
+            }
+            assertThat(dataset(s)).isEqualTo(dataset(r));
+        }
+    }
+
     // ---------------------------------------------------------------- DEBUG LOADAOF
 
     @Test

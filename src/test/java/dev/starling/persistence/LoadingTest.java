@@ -100,7 +100,11 @@ class LoadingTest {
     }
 
     static String info(RespClient c, String field) {
-        String info = c.callString("INFO", "persistence");
+        return infoField(c, "persistence", field);
+    }
+
+    static String infoField(RespClient c, String section, String field) {
+        String info = c.callString("INFO", section);
         for (String line : info.split("\r\n")) {
             if (line.startsWith(field + ":")) return line.substring(field.length() + 1);
         }
