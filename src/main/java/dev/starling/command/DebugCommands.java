@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * DEBUG (Redis's debug.c): the subcommands tests and tools rely on — SLEEP, POPULATE, DIGEST,
- * DIGEST-VALUE, RELOAD, SET-ACTIVE-EXPIRE, OBJECT, HELP.
+ * DIGEST-VALUE, RELOAD, LOADAOF, SET-ACTIVE-EXPIRE, OBJECT, HELP.
  *
  * <p>DEBUG is a "protected" command: with enable-debug-command "no" (Redis 7.0's default) it is
  * refused, with "local" only loopback clients may run it. Redis checks this right after arity and
@@ -76,6 +76,8 @@ public final class DebugCommands {
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -140,6 +142,8 @@ public final class DebugCommands {
             }
         } else if (is(sub, "reload")) {
             c.server.rdb.debugReload(c);
+        } else if (is(sub, "loadaof")) {
+            c.server.aof.debugLoadAof(c);
         } else if (is(sub, "set-active-expire") && argc == 3) {
             c.server.keyspace.activeExpireEnabled = atoi(c.argv[2]) != 0;
             c.addReplyOk();

@@ -368,8 +368,8 @@ public final class Info {
         f(sb, "aof_last_cow_size", 0);
         f(sb, "module_fork_in_progress", 0);
         f(sb, "module_fork_last_cow_size", 0);
+        if (server.aof != null) server.aof.infoTail(sb); // 7.0 prints the aof_* tail before loading_*
         server.loading.appendInfo(sb);
-        if (server.aof != null) server.aof.infoTail(sb);
     }
 
     private void stats(StringBuilder sb) {

@@ -2,6 +2,7 @@ package dev.starling.persistence;
 
 import dev.starling.command.Command;
 import dev.starling.command.CommandTable;
+import dev.starling.keyspace.Keyspace;
 import dev.starling.server.Client;
 import dev.starling.server.Server;
 
@@ -15,32 +16,77 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.concurrent.Semaphore;
 
 /**
- * Loads the AOF files of a manifest into the keyspace (aof.c's loadAppendOnlyFiles and
+ * Loads the AOF files of a manifest into a keyspace (aof.c's loadAppendOnlyFiles and
  * loadSingleAppendOnlyFile): the base (an RDB file, or commands), then each incr file, replayed
  * command by command through the command handlers with a fake client whose replies go nowhere.
+ *
+ * <h2>Threads: parse off the executor, apply on it</h2>
+ * At start-up the files are read on the {@link Loading} thread into a fresh keyspace, swapped in
+ * when complete, while clients get -LOADING. An RDB base goes straight into the fresh keyspace
+ * on that thread (as an RDB start-up load does). Commands, though, are only <em>parsed</em> there:
+ * the handlers were written for the executor (they count server.dirty, publish keyspace
+ * notifications, signal blocked clients, resolve SELECT/MOVE/SWAPDB/FLUSHALL and EXPIRE's base
+ * time through {@code server.keyspace}), so running them on another thread would race with
+ * everything the executor does meanwhile. Parsed commands go to the executor in batches
+ * ({@link #BATCH_COMMANDS}, at most {@link #MAX_IN_FLIGHT} queued, so a slow executor slows the
+ * parser and memory stays bounded); each batch runs as one task with {@code server.keyspace}
+ * pointing at the fresh keyspace (restored before the task ends, so clients in between see the
+ * live one) and propagation off (Redis's shouldPropagate is false while loading). WATCH, blocked
+ * clients and the stream's deletion listener hang on the live keyspace's listener and hooks, which
+ * the fresh one does not have; keyspace notifications are published, as Redis's replay does. Between batches
+ * the executor serves clients, which is Redis's processEventsWhileBlocked every 1024 commands.
+ * Executor tasks run in order, so the swap, posted after the last batch, follows it. Before an
+ * RDB file is read on the loader thread, the batches in flight are drained, so only one thread
+ * ever writes the fresh keyspace at a time. With no {@link Loading} (DEBUG LOADAOF) everything
+ * runs on the caller's thread, the executor.
  *
  * <h2>Truncated and corrupt files</h2>
  * A file that ends inside a command (a crash mid-write) is truncated at the end of the last
  * complete command when aof-load-truncated is yes and it is the last file; otherwise, and for a
  * file whose bytes are not commands, loading fails with Redis's log lines. A MULTI without its EXEC
  * at the end is reverted: its commands were only queued, and the file is truncated before it.
- *
- * <p>Runs on whatever thread the caller is on, against the server's keyspace, with lazy expiry off
- * (as while Redis is loading); nothing else may touch the keyspace meanwhile.
+ * Lazy expiry is off in the target keyspace meanwhile (Redis's server.loading).
  */
 public final class AofLoader {
     /** aof.c's AOF_* load results. */
     public static final int AOF_OK = 0, AOF_NOT_EXIST = 1, AOF_EMPTY = 2, AOF_OPEN_ERR = 3, AOF_FAILED = 4, AOF_TRUNCATED = 5;
     /** AOF_ANNOTATION_LINE_MAX_LEN: fgets's buffer. */
     static final int LINE_MAX = 1024;
+    /** Commands per executor task (Redis serves events every 1024 commands while loading an AOF). */
+    static final int BATCH_COMMANDS = 1024;
+    /** Argument bytes that end a batch early (a few huge commands stay one short task). */
+    static final long BATCH_BYTES = 1 << 20;
+    /** Batches handed to the executor and not yet applied. */
+    static final int MAX_IN_FLIGHT = 4;
 
     private final Server server;
     private final Path aofDir;
     private final String aofFilename;
     /** Set by a successful load: aof_current_size and aof_rewrite_base_size. */
     long totalSize, baseSize;
+    /** The RDB preamble's counts (rdb_last_load_keys_loaded/expired), or null if there was none. */
+    RdbFileLoader preamble;
+
+    // One load (set by loadAppendOnlyFiles).
+    private Keyspace ks;
+    private Loading progress;
+    private Client fake;
+    /** Sizes of the files before the current one (loading_loaded_bytes runs over all of them). */
+    private long doneBytes;
+    private Batch batch;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    /** A handler that threw while applying a batch (executor writes, loader reads after a drain). */
+    private volatile Throwable applyFailure;
+
+    /** The load ended with a result the server cannot start with (AOF_FAILED, AOF_OPEN_ERR), already logged. */
+    static final class Failed extends Exception {
+        Failed() {
+            super("AOF loading failed", null, false, false);
+        }
+    }
 
     AofLoader(Server server, Path aofDir) {
         this.server = server;
@@ -48,30 +94,53 @@ public final class AofLoader {
         this.aofFilename = server.config.appendfilename;
     }
 
-    /** loadAppendOnlyFiles: one of the AOF_* results, after logging as Redis does. */
-    int loadAppendOnlyFiles(AofManifest am) {
+    /**
+     * The first half of loadAppendOnlyFiles (before startLoading): AOF_NOT_EXIST, AOF_EMPTY,
+     * AOF_FAILED (a file of the manifest missing on disk, logged) or AOF_OK with
+     * {@link #totalSize} set to the size of every file (loading_total_bytes).
+     */
+    int prepare(AofManifest am) {
         if (am.isEmpty()) return AOF_NOT_EXIST;
-        int totalNum = (am.base != null ? 1 : 0) + am.incr.size();
         long total = 0;
+        for (AofManifest.Info ai : files(am)) {
+            long size = fileSize(ai.fileName);
+            if (size < 0) return AOF_FAILED;
+            total += size;
+        }
+        totalSize = total;
+        return total == 0 ? AOF_EMPTY : AOF_OK;
+    }
+
+    private static ArrayList<AofManifest.Info> files(AofManifest am) {
         ArrayList<AofManifest.Info> all = new ArrayList<>();
         if (am.base != null) all.add(am.base);
         all.addAll(am.incr);
-        for (AofManifest.Info ai : all) {
-            long size = fileSize(ai.fileName);
-            if (size < 0) return AOF_FAILED; // a file of the manifest missing on disk is fatal
-            total += size;
-        }
-        if (total == 0) return AOF_EMPTY;
+        return all;
+    }
+
+    /**
+     * The rest of loadAppendOnlyFiles, after {@link #prepare} returned AOF_OK: loads every file into
+     * target, logging as Redis does. With progress (on its loader thread) commands are applied on
+     * the executor, fake being a client made there for this load; without, on this thread, which
+     * must be the executor. Returns AOF_OK or AOF_TRUNCATED; throws Failed (logged) otherwise.
+     */
+    int loadFiles(AofManifest am, Keyspace target, Loading progress, Client fake) throws Failed, Loading.Cancelled {
+        this.ks = target;
+        this.progress = progress;
+        this.fake = fake;
+        fake.db = target.dbs[0];
+        target.loading = true;
+        ArrayList<AofManifest.Info> all = files(am);
         int num = 0, ret = AOF_OK;
-        boolean was = server.keyspace.loading;
-        server.keyspace.loading = true;
         try {
             for (AofManifest.Info ai : all) {
                 boolean isBase = ai == am.base;
-                boolean last = ++num == totalNum;
+                boolean last = ++num == all.size();
                 long start = System.nanoTime();
-                if (isBase) baseSize = fileSize(ai.fileName);
+                long size = Math.max(0, fileSize(ai.fileName));
+                if (isBase) baseSize = size;
                 ret = loadSingleAppendOnlyFile(ai.fileName);
+                drain(); // the file's commands are applied before its time is logged
                 if (ret == AOF_OK || (ret == AOF_TRUNCATED && last)) {
                     server.log.notice(String.format("DB loaded from %s file %s: %.3f seconds", isBase ? "base" : "incr",
                             ai.fileName, (System.nanoTime() - start) / 1e9));
@@ -81,13 +150,21 @@ public final class AofLoader {
                     ret = AOF_FAILED;
                     server.log.warning("Fatal error: the truncated file is not the last file");
                 }
-                if (ret == AOF_OPEN_ERR || ret == AOF_FAILED) return ret;
+                if (ret == AOF_OPEN_ERR || ret == AOF_FAILED) throw new Failed();
+                doneBytes += size;
             }
         } finally {
-            server.keyspace.loading = was;
+            // fake is made and used on the executor only; fresh is thrown away unless the load succeeded.
+            this.fake = null;
         }
-        totalSize = total;
         return ret;
+    }
+
+    /** An RDB preamble's load sets INFO's rdb_last_load_keys_loaded/expired, as in Redis. */
+    void notePreamble(RdbPersistence rdb) {
+        if (preamble == null) return;
+        rdb.lastLoadKeysLoaded = preamble.keysLoaded;
+        rdb.lastLoadKeysExpired = preamble.keysExpired;
     }
 
     /** getAppendOnlyFileSize: the size, or -1 after logging Redis's line. */
@@ -101,7 +178,7 @@ public final class AofLoader {
     }
 
     /** loadSingleAppendOnlyFile. */
-    int loadSingleAppendOnlyFile(String filename) {
+    int loadSingleAppendOnlyFile(String filename) throws Loading.Cancelled, Failed {
         Path path = aofDir.resolve(filename);
         InputStream in;
         long size;
@@ -128,10 +205,9 @@ public final class AofLoader {
                 server.log.notice(oldStyle ? "Reading RDB preamble from AOF file..." : "Reading RDB base file on AOF loading...");
                 RdbFileLoader l = new RdbFileLoader(server);
                 l.aofPreamble = true;
+                drain(); // the RDB loader writes ks on this thread: no batch may be applying meanwhile
                 try {
-                    l.load(path, server.keyspace, null);
-                } catch (Loading.Cancelled e) {
-                    return AOF_FAILED; // no progress object was given, so nothing cancels
+                    l.load(path, ks, progress);
                 } catch (RdbFileLoader.LoadError e) {
                     if (e.offset >= 0) {
                         server.log.warning("Internal error in RDB reading offset " + e.offset + " of file " + filename + " -> " + e.getMessage());
@@ -143,6 +219,7 @@ public final class AofLoader {
                     return AOF_FAILED;
                 }
                 start = l.consumed;
+                preamble = l;
                 if (oldStyle) server.log.notice("Reading the remaining AOF tail...");
             }
             in = Files.newInputStream(path);
@@ -162,8 +239,7 @@ public final class AofLoader {
     private static final int OK = 0, READERR = 1, FMTERR = 2;
 
     /** The command loop of loadSingleAppendOnlyFile, from the reader's position to the end. */
-    private int replay(Reader r, Path path, String filename, long start) throws IOException {
-        Client fake = server.createFakeClient();
+    private int replay(Reader r, Path path, String filename, long start) throws IOException, Loading.Cancelled, Failed {
         boolean truncatedOk = server.config.getBool("aof-load-truncated");
         long validUpTo = start, validBeforeMulti = start;
         boolean inMulti = false;
@@ -221,15 +297,18 @@ public final class AofLoader {
                 queued.add(argv);
             } else if (name.equals("exec")) {
                 if (inMulti) {
-                    for (byte[][] q : queued) execute(fake, lookup(q), q);
+                    for (byte[][] q : queued) emit(lookup(q), q, true);
                     queued.clear();
                     inMulti = false;
                 }
             } else {
-                execute(fake, cmd, argv);
+                emit(cmd, argv, false);
             }
             if (truncatedOk) validUpTo = r.pos;
+            // Redis's debugDelay(key_load_delay) after each command, and the loading_* progress.
+            if (progress != null) progress.progress(doneBytes + r.pos, preamble == null ? 0 : preamble.keysLoaded);
         }
+        flushBatch();
         if (err == FMTERR) {
             server.log.warning("Bad file format reading the append only file " + filename
                     + ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
@@ -270,12 +349,99 @@ public final class AofLoader {
         return cmd == null || cmd.handler == null ? null : cmd;
     }
 
-    /** cmd->proc(fakeClient): the handler alone, no checks, statistics or propagation. */
-    private void execute(Client c, Command cmd, byte[][] argv) {
+    // ---------------------------------------------------------------- applying commands
+
+    /** Commands parsed on the loader thread, applied together in one executor task. */
+    private static final class Batch {
+        final Command[] cmds = new Command[BATCH_COMMANDS];
+        final byte[][][] argvs = new byte[BATCH_COMMANDS][][];
+        final boolean[] inExec = new boolean[BATCH_COMMANDS];
+        int n;
+        long bytes;
+    }
+
+    /** Runs cmd now (no Loading: we are on the executor), or adds it to the batch for the executor. */
+    private void emit(Command cmd, byte[][] argv, boolean inExec) throws Loading.Cancelled, Failed {
+        if (progress == null) {
+            execute(cmd, argv, inExec);
+            return;
+        }
+        Batch b = batch;
+        if (b == null) b = batch = new Batch();
+        b.inExec[b.n] = inExec;
+        b.cmds[b.n] = cmd;
+        b.argvs[b.n++] = argv;
+        for (byte[] a : argv) b.bytes += a.length;
+        if (b.n == BATCH_COMMANDS || b.bytes >= BATCH_BYTES) flushBatch();
+    }
+
+    /** Hands the pending batch to the executor, waiting while {@link #MAX_IN_FLIGHT} are queued. */
+    private void flushBatch() throws Loading.Cancelled, Failed {
+        Batch b = batch;
+        if (b == null || b.n == 0) return;
+        batch = null;
+        acquire(1);
+        try {
+            server.execute(() -> apply(b));
+        } catch (RuntimeException e) { // the executor is shutting down
+            inFlight.release();
+            throw new Loading.Cancelled();
+        }
+    }
+
+    /** On the executor: the batch's commands, into ks, unless the load was cancelled or already failed. */
+    private void apply(Batch b) {
+        try {
+            if (applyFailure != null || progress.isCancelled()) return;
+            Keyspace live = server.keyspace;
+            server.keyspace = ks;
+            server.propagator.suppressed = true;
+            try {
+                for (int i = 0; i < b.n; i++) execute(b.cmds[i], b.argvs[i], b.inExec[i]);
+            } finally {
+                server.keyspace = live;
+                server.propagator.suppressed = false;
+            }
+        } catch (Throwable t) {
+            applyFailure = t;
+        } finally {
+            inFlight.release();
+        }
+    }
+
+    /** Waits until every batch handed over was applied; throws Failed if one failed (logged here). */
+    private void drain() throws Loading.Cancelled, Failed {
+        if (progress == null) return;
+        acquire(MAX_IN_FLIGHT);
+        inFlight.release(MAX_IN_FLIGHT);
+        Throwable t = applyFailure;
+        if (t != null) {
+            server.log.warning("Fatal error executing a command of the append only file: " + t);
+            throw new Failed();
+        }
+    }
+
+    private void acquire(int permits) throws Loading.Cancelled {
+        try {
+            while (!inFlight.tryAcquire(permits, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (progress.isCancelled()) throw new Loading.Cancelled();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Loading.Cancelled();
+        }
+    }
+
+    /** cmd->proc(fakeClient), on the executor with server.keyspace being ks: the handler alone, no checks, statistics or propagation. */
+    private void execute(Command cmd, byte[][] argv, boolean inExec) {
+        // EXEC runs its commands through call(), which counts them in total_commands_processed
+        // (not in commandstats while an AOF loads); other commands run through cmd->proc alone.
+        if (inExec) server.stats.numCommands++;
+        Client c = fake;
         c.argv = argv;
         c.argc = argv.length;
         c.cmd = c.lastCmd = cmd;
-        server.keyspace.updateTime();
+        ks.updateTime();
         cmd.handler.execute(c);
         c.argv = null;
         c.argc = 0;

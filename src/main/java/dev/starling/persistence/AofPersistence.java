@@ -94,6 +94,8 @@ public final class AofPersistence implements StreamConsumer {
     long lastRewriteTimeSec = -1;
     boolean lastBgrewriteOk = true;
     long rewrites, consecutiveFailures, lastCowSize;
+    /** aof_delayed_fsync (CONFIG RESETSTAT clears it). */
+    long delayedFsync;
 
     /** One rewrite in flight. */
     final class Rewrite {
@@ -134,6 +136,7 @@ public final class AofPersistence implements StreamConsumer {
         server.replyBarrier = p::hold;
         server.rdb.otherChildActive = () -> p.rewrite != null;
         server.config.changeListeners.add(p::configChanged);
+        server.resetStatHooks.add(() -> p.delayedFsync = 0);
         p.timestampEnabled = server.config.getBool("aof-timestamp-enabled");
         server.infoFields.put("aof_enabled", () -> p.state != AOF_OFF ? 1 : 0);
         server.infoFields.put("aof_rewrite_in_progress", () -> p.rewrite != null ? 1 : 0);
@@ -158,7 +161,7 @@ public final class AofPersistence implements StreamConsumer {
         sb.append("aof_pending_rewrite:").append(rewriteScheduled ? 1 : 0).append("\r\n");
         sb.append("aof_buffer_length:").append(bufferLength()).append("\r\n");
         sb.append("aof_pending_bio_fsync:").append(w != null && w.fsyncInProgress ? 1 : 0).append("\r\n");
-        sb.append("aof_delayed_fsync:0\r\n");
+        sb.append("aof_delayed_fsync:").append(delayedFsync).append("\r\n");
     }
 
     long currentSize() {
@@ -376,6 +379,14 @@ public final class AofPersistence implements StreamConsumer {
             public void synced(long offset) {
                 onSynced();
             }
+
+            @Override
+            public void writesDelayedByFsync() {
+                post(() -> {
+                    delayedFsync++;
+                    server.log.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.");
+                });
+            }
         });
         self[0] = w;
         w.start();
@@ -427,49 +438,133 @@ public final class AofPersistence implements StreamConsumer {
 
     /**
      * Start-up with appendonly yes (aofLoadManifestFromDisk, loadDataFromDisk's AOF part,
-     * aofOpenIfNeededOnServerStart, aofDelHistoryFiles): loads the AOF directory into the keyspace,
-     * then opens the last incr file for appending (creating a base from the loaded data and an
-     * incr file when there were none). Returns false, after logging why, if the server must exit.
-     * Runs on the executor before clients are served.
+     * aofOpenIfNeededOnServerStart, aofDelHistoryFiles), on the executor with the listeners bound:
+     * the AOF directory is loaded through {@link Loading} (clients get -LOADING; see
+     * {@link AofLoader} for what runs where), then the last incr file is opened for appending
+     * (creating a base from the loaded data and an incr file when there were none). done gets a
+     * {@link RdbPersistence} LOAD_* outcome on the executor, after Redis's log lines.
      */
-    public boolean loadAndOpen() {
-        if (!server.config.appendonly) return true;
+    public void startLoadingAtStart(java.util.function.IntConsumer done) {
+        if (!server.config.appendonly) {
+            done.accept(RdbPersistence.LOAD_OK);
+            return;
+        }
         state = AOF_ON;
-        if (!loadManifestFromDisk()) return false;
+        if (!loadManifestFromDisk() || !upgradeIfNeeded()) {
+            done.accept(fatalAtStart());
+            return;
+        }
         long start = System.nanoTime();
         AofLoader loader = new AofLoader(server, aofDir());
-        if (!upgradeIfNeeded()) return false;
-        int ret = loader.loadAppendOnlyFiles(manifest);
-        if (ret == AofLoader.AOF_FAILED || ret == AofLoader.AOF_OPEN_ERR) return false;
+        int ret = loader.prepare(manifest);
+        if (ret == AofLoader.AOF_FAILED) {
+            done.accept(fatalAtStart());
+            return;
+        }
+        if (ret != AofLoader.AOF_OK) { // nothing to load: no loading state, as Redis skips startLoading
+            done.accept(openAfterLoad(loader, ret, start));
+            return;
+        }
+        AofManifest am = manifest;
+        Client fake = server.createFakeClient();
+        server.loading.start("starling-aof-load", loader.totalSize,
+                (fresh, progress) -> loader.loadFiles(am, fresh, progress, fake),
+                err -> {
+                    if (err == null) {
+                        done.accept(openAfterLoad(loader, AofLoader.AOF_OK, start));
+                    } else if (err instanceof Loading.Cancelled) {
+                        done.accept(RdbPersistence.LOAD_CANCELLED);
+                    } else {
+                        if (!(err instanceof AofLoader.Failed)) server.log.warning("Fatal error loading the AOF: " + err + ". Exiting.");
+                        done.accept(fatalAtStart());
+                    }
+                });
+    }
+
+    /** The tail of start-up once the files are loaded (or there were none): opens the incr file; a LOAD_* outcome. */
+    private int openAfterLoad(AofLoader loader, int ret, long start) {
         if (ret != AofLoader.AOF_NOT_EXIST) {
             server.log.notice(String.format("DB loaded from append only file: %.3f seconds", (System.nanoTime() - start) / 1e9));
         }
         sizeBase = loader.totalSize;
         rewriteBaseSize = loader.baseSize;
-        if (!openOnServerStart()) return false;
+        loader.notePreamble(server.rdb);
+        if (!openOnServerStart()) return fatalAtStart();
         delHistoryFiles();
-        return true;
+        return RdbPersistence.LOAD_OK;
+    }
+
+    /** Start-up cannot go on (already logged): nothing is served until the process exits. */
+    private int fatalAtStart() {
+        server.loading.begin(0);
+        return RdbPersistence.LOAD_FATAL;
     }
 
     /**
-     * Main's start-up entry point with appendonly yes: runs {@link #loadAndOpen} on the executor and
-     * waits. Returns {@link RdbPersistence#LOAD_OK} or LOAD_FATAL (after logging why).
+     * Main's start-up entry point with appendonly yes: runs {@link #startLoadingAtStart} and waits
+     * for its outcome, {@link RdbPersistence#LOAD_OK}, LOAD_FATAL (after logging why) or LOAD_CANCELLED.
      */
     public int loadAtStart() throws InterruptedException {
-        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Integer> f = new java.util.concurrent.CompletableFuture<>();
         server.execute(() -> {
             try {
-                f.complete(loadAndOpen());
+                startLoadingAtStart(f::complete);
             } catch (Throwable t) {
                 f.completeExceptionally(t);
             }
         });
         try {
-            return f.get() ? RdbPersistence.LOAD_OK : RdbPersistence.LOAD_FATAL;
+            return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
             server.log.warning("Fatal error loading the AOF: " + e.getCause() + ". Exiting.");
             return RdbPersistence.LOAD_FATAL;
         }
+    }
+
+    /**
+     * DEBUG LOADAOF: writes out the AOF buffer, then replaces the dataset with what the AOF
+     * directory holds, as 7.0 does (it re-reads the manifest and removes history files first).
+     * Runs on the executor, which it holds until done (Redis answers -LOADING to others meanwhile).
+     * As in 7.0, a directory that cannot be loaded, or none at all (appendonly no and no AOF),
+     * makes the server exit with status 1.
+     */
+    public void debugLoadAof(Client c) {
+        if (state == AOF_ON) {
+            server.propagator.flushStream();
+            AofWriter w = writer;
+            if (w != null && !w.flushAndSync(30_000)) server.log.warning("Fail to fsync the AOF file: timed out");
+        }
+        if (!loadManifestFromDisk()) Runtime.getRuntime().halt(1);
+        delHistoryFiles();
+        AofLoader loader = new AofLoader(server, aofDir());
+        int ret = loader.prepare(manifest);
+        dev.starling.keyspace.Keyspace fresh = server.loading.newKeyspace();
+        if (ret == AofLoader.AOF_OK) {
+            dev.starling.keyspace.Keyspace live = server.keyspace;
+            server.keyspace = fresh; // handlers resolve databases through it (SELECT, MOVE, SWAPDB, FLUSHALL)
+            server.propagator.suppressed = true;
+            try {
+                ret = loader.loadFiles(manifest, fresh, null, server.createFakeClient());
+            } catch (AofLoader.Failed | Loading.Cancelled e) {
+                ret = AofLoader.AOF_FAILED;
+            } finally {
+                server.keyspace = live;
+                server.propagator.suppressed = false;
+            }
+        }
+        if (ret != AofLoader.AOF_OK && ret != AofLoader.AOF_EMPTY) Runtime.getRuntime().halt(1);
+        server.loading.swapIn(fresh); // emptyData, then the loaded keys
+        // Redis's replay adds keys with dbAdd, which wakes clients blocked on them.
+        for (dev.starling.keyspace.Db db : server.keyspace.dbs) server.blocking.scanDatabaseForReadyKeys(db);
+        loader.notePreamble(server.rdb);
+        if (ret == AofLoader.AOF_OK) { // loadAppendOnlyFiles sets aof_current_size and aof_rewrite_base_size
+            AofWriter w = writer;
+            sizeBase = loader.totalSize - (w == null ? 0 : w.written);
+            rewriteBaseSize = loader.baseSize;
+        }
+        server.dirty = 0; // prevent AOF and replication
+        server.log.warning("Append Only File loaded by DEBUG LOADAOF");
+        c.addReplyOk();
     }
 
     /** aofLoadManifestFromDisk: false (after Redis's FATAL block) if the manifest cannot be read. */
@@ -895,9 +990,9 @@ public final class AofPersistence implements StreamConsumer {
 
     // ---------------------------------------------------------------- cron, shutdown, command
 
-    /** serverCron's AOF part: a scheduled rewrite, then the automatic rewrite on growth. */
+    /** serverCron's AOF part: a scheduled rewrite, then the automatic rewrite on growth, both subject to {@link #aofRewriteLimited}. */
     void cron() {
-        if (rewrite == null && !server.rdb.bgsaveInProgress() && rewriteScheduled) {
+        if (rewrite == null && !server.rdb.bgsaveInProgress() && rewriteScheduled && !aofRewriteLimited()) {
             rewriteAppendOnlyFileBackground();
         }
         long perc = server.config.getLong("auto-aof-rewrite-percentage");
@@ -906,11 +1001,43 @@ public final class AofPersistence implements StreamConsumer {
                 && cur > server.config.getLong("auto-aof-rewrite-min-size")) {
             long base = rewriteBaseSize > 0 ? rewriteBaseSize : 1;
             long growth = cur * 100 / base - 100;
-            if (growth >= perc) {
+            if (growth >= perc && !aofRewriteLimited()) {
                 server.log.notice("Starting automatic rewriting of AOF on " + growth + "% growth");
                 rewriteAppendOnlyFileBackground();
             }
         }
+    }
+
+    /** AOF_REWRITE_LIMITE_THRESHOLD: consecutive failures from which automatic rewrites back off. */
+    static final int REWRITE_LIMIT_THRESHOLD = 3;
+    /** AOF_REWRITE_LIMITE_MAX_MINUTES: the longest back-off. */
+    static final int REWRITE_LIMIT_MAX_MINUTES = 60;
+    /** aofRewriteLimited's static state: the current back-off, and when it ends (0: not waiting). */
+    private int nextDelayMinutes;
+    private long nextRewriteTime;
+
+    /**
+     * aofRewriteLimited: true if an automatic rewrite must wait. After {@link #REWRITE_LIMIT_THRESHOLD}
+     * consecutive failures (each of which leaves a new small incr file behind) automatic rewrites
+     * wait 1 minute, then 2, 4, ... up to an hour; one attempt is allowed each time a wait ends.
+     * BGREWRITEAOF by hand is never limited, and when scheduled it resets the failure count.
+     */
+    boolean aofRewriteLimited() {
+        if (consecutiveFailures < REWRITE_LIMIT_THRESHOLD) {
+            nextDelayMinutes = 0; // recovering from the limited state, if we were in it
+            nextRewriteTime = 0;
+            return false;
+        }
+        long now = nowSec();
+        if (nextRewriteTime != 0) {
+            if (now < nextRewriteTime) return true;
+            nextRewriteTime = 0;
+            return false;
+        }
+        nextDelayMinutes = nextDelayMinutes == 0 ? 1 : Math.min(nextDelayMinutes * 2, REWRITE_LIMIT_MAX_MINUTES);
+        nextRewriteTime = now + nextDelayMinutes * 60L;
+        server.log.warning("Background AOF rewrite has repeatedly failed and triggered the limit, will retry in " + nextDelayMinutes + " minutes");
+        return true;
     }
 
     /** prepareForShutdown's AOF part: kill a rewrite, then write and fsync everything. */
@@ -919,7 +1046,8 @@ public final class AofPersistence implements StreamConsumer {
             server.log.warning("There is a child rewriting the AOF. Killing it!");
             killAppendOnlyChild();
         }
-        if (state == AOF_OFF) return;
+        // Nothing is open while the AOF still loads, and 7.0 logs nothing then either.
+        if (state == AOF_OFF || writer == null) return;
         server.log.notice("Calling fsync() on the AOF file.");
         server.propagator.flushStream();
         AofWriter w = writer;

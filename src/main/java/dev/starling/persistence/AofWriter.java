@@ -50,12 +50,17 @@ final class AofWriter {
 
         /** Everything up to offset is on disk. */
         void synced(long offset);
+
+        /** With everysec, bytes waited more than {@link #DELAYED_FSYNC_NANOS} behind a running fsync (Redis's aof_delayed_fsync). */
+        void writesDelayedByFsync();
     }
 
     static final int FSYNC_NO = 0, FSYNC_EVERYSEC = 1, FSYNC_ALWAYS = 2;
     static final long RETRY_MILLIS = 100;
     /** How long the thread lets bytes gather after a write with everysec/no (bounds the unwritten tail). */
     static final long GATHER_NANOS = 200_000;
+    /** Redis postpones an everysec write behind a running fsync for up to 2 seconds, then counts it as delayed. */
+    static final long DELAYED_FSYNC_NANOS = 2_000_000_000L;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -317,6 +322,7 @@ final class AofWriter {
 
     private void fsync() {
         long target = written;
+        long start = System.nanoTime();
         fsyncInProgress = true;
         try {
             file.force(false);
@@ -327,6 +333,18 @@ final class AofWriter {
             events.fsyncFailed(RdbPersistence.ioReason(e));
         } finally {
             fsyncInProgress = false;
+        }
+        // Writes wait for this thread's fsync, as Redis's main thread postpones them behind its bio
+        // fsync; where Redis gives up waiting after 2 s (and counts), count the same event here.
+        if (policy == FSYNC_EVERYSEC && lastFsyncNanos - start >= DELAYED_FSYNC_NANOS && hasPendingBytes()) events.writesDelayedByFsync();
+    }
+
+    private boolean hasPendingBytes() {
+        lock.lock();
+        try {
+            return curLen > 0 || !ops.isEmpty();
+        } finally {
+            lock.unlock();
         }
     }
 

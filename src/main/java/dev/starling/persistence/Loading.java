@@ -208,6 +208,12 @@ public final class Loading {
         if (delay != 0) debugDelay(delay);
     }
 
+    /** On the loader thread or the executor: true if there is no running load or it was cancelled. */
+    public boolean isCancelled() {
+        Load load = current;
+        return load == null || load.cancelled;
+    }
+
     /** The used-mem of the RDB being loaded (INFO loading_rdb_used_mem). */
     public void rdbUsedMem(long bytes) {
         rdbUsedMem = bytes;

@@ -42,8 +42,10 @@
  * (clients get -LOADING meanwhile, INFO shows the loading_* fields), the executor swaps it in when
  * the job succeeds, and nothing changes when it fails or is cancelled. The RDB file at start-up uses
  * it ({@code RdbPersistence.startLoadingFromDisk}, {@code RdbFileLoader.load(file, keyspace, progress)});
- * a replica's full sync can run the same loader over the transfer, and a loader that must run on
- * the executor (the AOF replaying commands) can use {@code begin}/{@code end} for the state alone.
+ * a replica's full sync runs the same loader over the transfer. The AOF at start-up uses it too
+ * ({@code AofPersistence.startLoadingAtStart}): its RDB base loads on the job's thread, while its
+ * commands are parsed there and applied on the executor in batches into the fresh keyspace
+ * (command handlers belong on the executor; see {@link dev.starling.persistence.AofLoader}).
  *
  * <h2>The append-only file</h2>
  * {@link dev.starling.persistence.AofPersistence} is Redis 7.0's multi-part AOF: an
@@ -51,6 +53,7 @@
  * commands written by {@link dev.starling.persistence.AofCommandWriter}) and incr files fed from
  * the propagated stream through an {@link dev.starling.persistence.AofWriter} thread; BGREWRITEAOF
  * is a forkless snapshot plus a new incr file opened at the cut;
- * {@link dev.starling.persistence.AofLoader} replays a directory at start-up.
+ * {@link dev.starling.persistence.AofLoader} replays a directory at start-up and for DEBUG LOADAOF;
+ * automatic rewrites back off after repeated failures ({@code aofRewriteLimited}).
  */
 package dev.starling.persistence;

@@ -99,9 +99,12 @@ public final class Propagator {
         return stream.wanted != 0;
     }
 
+    /** True while an AOF is replayed on the executor (Redis's shouldPropagate is false while loading). */
+    public boolean suppressed;
+
     /** Redis's shouldPropagate: target reaches a consumer. */
     private boolean shouldPropagate(int target) {
-        return (target & stream.wanted) != 0;
+        return (target & stream.wanted) != 0 && !suppressed;
     }
 
     // ---------------------------------------------------------------- call()

@@ -131,9 +131,13 @@ public final class Blocking {
     /** Clients blocked on keys (INFO blocked_clients adds the CLIENT PAUSE postponed ones). */
     private int blockedOnKeys;
 
+    /** The keyspace clients block on (server.keyspace points elsewhere while an AOF is replayed). */
+    private final dev.starling.keyspace.Keyspace live;
+
     @SuppressWarnings("unchecked")
     Blocking(Server server) {
         this.server = server;
+        this.live = server.keyspace;
         int n = server.keyspace.dbs.length;
         blockingKeys = new HashMap[n];
         readySets = new HashSet[n];
@@ -230,7 +234,8 @@ public final class Blocking {
      * Costs one compare while nobody blocks.
      */
     public void signalKeyAsReady(Db db, byte[] key, Object value) {
-        if (blockedOnKeys == 0) return;
+        // A keyspace being loaded (DEBUG LOADAOF replaying SWAPDB) is not the one clients block on.
+        if (blockedOnKeys == 0 || db.ks != live) return;
         ByteKey k = new ByteKey(key);
         if (!blockingKeys[db.id].containsKey(k)) return;
         if (!readySets[db.id].add(k)) return;

@@ -61,17 +61,30 @@ class LoadingTest {
                 return "";
             }
         }
+
+        RespClient client() {
+            return new RespClient(port);
+        }
+
+        redis.clients.jedis.Jedis jedis() {
+            return new redis.clients.jedis.Jedis("127.0.0.1", port, 20_000);
+        }
     }
 
     Srv start(boolean starling, byte[] rdb, String... options) throws Exception {
         Path dir = Files.createTempDirectory("loading");
         if (rdb != null) Files.write(dir.resolve("dump.rdb"), rdb);
+        return startIn(procs, starling, dir, dir, options);
+    }
+
+    /** Starts a server in dir (its log in logDir, the process added to procs) and waits until it accepts connections. */
+    static Srv startIn(List<Process> procs, boolean starling, Path dir, Path logDir, String... options) throws Exception {
         int port = RdbFileTest.freePort();
         List<String> cmd = starling ? RdbFileTest.starlingCmd() : new ArrayList<>(List.of("/usr/bin/redis-server"));
         cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
                 "--enable-debug-command", "yes", "--save", "", "--loading-process-events-interval-bytes", "1024"));
         cmd.addAll(List.of(options));
-        Path log = dir.resolve("server.log");
+        Path log = logDir.resolve("server.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         procs.add(p);
         Srv s = new Srv(p, port, dir, log);
@@ -87,7 +100,11 @@ class LoadingTest {
     }
 
     static String info(RespClient c, String field) {
-        String info = c.callString("INFO", "persistence");
+        return infoField(c, "persistence", field);
+    }
+
+    static String infoField(RespClient c, String section, String field) {
+        String info = c.callString("INFO", section);
         for (String line : info.split("\r\n")) {
             if (line.startsWith(field + ":")) return line.substring(field.length() + 1);
         }
