@@ -55,11 +55,13 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
     /** Keys kept by a reader thread's walk (read by the executor for INFO). */
     private volatile long readerKeys;
 
-    private static final VarHandle CURSOR, BITS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle CURSOR, READER_KEYS, BITS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
-            CURSOR = MethodHandles.lookup().findVarHandle(SnapshotWalk.class, "cursor", long.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            CURSOR = l.findVarHandle(SnapshotWalk.class, "cursor", long.class);
+            READER_KEYS = l.findVarHandle(SnapshotWalk.class, "readerKeys", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -220,16 +222,6 @@ final class SnapshotWalk implements Consumer<KeyEntry> {
         if (kept != 0) READER_KEYS.getAndAdd(this, (long) kept);
         setCursor(hi);
         return kept;
-    }
-
-    private static final VarHandle READER_KEYS;
-
-    static {
-        try {
-            READER_KEYS = MethodHandles.lookup().findVarHandle(SnapshotWalk.class, "readerKeys", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     /** Keys kept by the reader thread so far. */

@@ -216,24 +216,34 @@ class RdbSnapshotSerializerTest {
 
     /** Writer i: new keys with TTLs (growth), growing hashtable sets and hashes read meanwhile, deletes. */
     static Thread grower(ServerFixture s, int i, AtomicBoolean stop, AtomicLong writes) {
+        return pipelinedWriter(s, stop, writes, (p, rnd, n) -> {
+            int c = 1 + 2 * rnd.nextInt(COLLECTIONS / 2); // odd: hashtable sets
+            switch (rnd.nextInt(8)) {
+                case 0, 1 -> p.set("new:" + i + ":" + n, "v");
+                case 2 -> p.psetex("newx:" + i + ":" + n, 1_000_000, "v");
+                case 3 -> p.sadd("set:" + c, "grown-" + n);
+                case 4 -> p.sismember("set:" + c, "m" + rnd.nextInt(40));
+                case 5 -> p.hset("hash:" + (20 + rnd.nextInt(20)), "grown-" + n, "v");
+                case 6 -> p.hget("hash:" + (20 + rnd.nextInt(20)), "field" + rnd.nextInt(40));
+                default -> p.del("str:" + rnd.nextInt(STRINGS));
+            }
+        });
+    }
+
+    /** One pipelined command: n counts this writer's commands. */
+    interface PipelinedOp {
+        void add(Pipeline p, ThreadLocalRandom rnd, long n);
+    }
+
+    /** A thread sending op in pipelines of 50 until stop, counting them in writes. */
+    static Thread pipelinedWriter(ServerFixture s, AtomicBoolean stop, AtomicLong writes, PipelinedOp op) {
         Thread t = new Thread(() -> {
             ThreadLocalRandom rnd = ThreadLocalRandom.current();
             long n = 0;
             try (Jedis j = s.jedis()) {
                 while (!stop.get()) {
                     Pipeline p = j.pipelined();
-                    for (int k = 0; k < 50; k++, n++) {
-                        int c = 1 + 2 * rnd.nextInt(COLLECTIONS / 2); // odd: hashtable sets
-                        switch (rnd.nextInt(8)) {
-                            case 0, 1 -> p.set("new:" + i + ":" + n, "v");
-                            case 2 -> p.psetex("newx:" + i + ":" + n, 1_000_000, "v");
-                            case 3 -> p.sadd("set:" + c, "grown-" + n);
-                            case 4 -> p.sismember("set:" + c, "m" + rnd.nextInt(40));
-                            case 5 -> p.hset("hash:" + (20 + rnd.nextInt(20)), "grown-" + n, "v");
-                            case 6 -> p.hget("hash:" + (20 + rnd.nextInt(20)), "field" + rnd.nextInt(40));
-                            default -> p.del("str:" + rnd.nextInt(STRINGS));
-                        }
-                    }
+                    for (int k = 0; k < 50; k++) op.add(p, rnd, n++);
                     p.sync();
                     writes.addAndGet(50);
                 }
@@ -247,61 +257,47 @@ class RdbSnapshotSerializerTest {
 
     /** Loads the RDB bytes into a fresh keyspace and compares it key by key with the cut. */
     static void assertLoadsToCut(ServerFixture s, byte[] rdb, Map<String, String> cut) throws Exception {
-            Path file = Files.createTempFile("serializer", ".rdb");
-            try {
-                Files.write(file, rdb);
-                Keyspace fresh = s.server.loading.newKeyspace();
-                assertThat(new RdbFileLoader(s.server).load(file, fresh, null)).isTrue();
-                Map<String, String> loaded = describe(new SnapshotRecorder(), fresh);
-                List<String> diff = new ArrayList<>();
-                for (Map.Entry<String, String> e : cut.entrySet()) {
-                    if (!e.getValue().equals(loaded.get(e.getKey()))) diff.add(e.getKey() + ": " + e.getValue() + " -> " + loaded.get(e.getKey()));
-                }
-                for (String k : loaded.keySet()) if (!cut.containsKey(k)) diff.add("extra " + k);
-                assertThat(diff.size() > 20 ? diff.subList(0, 20) : diff).isEmpty();
-                assertThat(loaded).hasSameSizeAs(cut);
-            } finally {
-                Files.delete(file);
+        Path file = Files.createTempFile("serializer", ".rdb");
+        try {
+            Files.write(file, rdb);
+            Keyspace fresh = s.server.loading.newKeyspace();
+            assertThat(new RdbFileLoader(s.server).load(file, fresh, null)).isTrue();
+            Map<String, String> loaded = describe(new SnapshotRecorder(), fresh);
+            List<String> diff = new ArrayList<>();
+            for (Map.Entry<String, String> e : cut.entrySet()) {
+                if (!e.getValue().equals(loaded.get(e.getKey()))) diff.add(e.getKey() + ": " + e.getValue() + " -> " + loaded.get(e.getKey()));
             }
+            for (String k : loaded.keySet()) if (!cut.containsKey(k)) diff.add("extra " + k);
+            assertThat(diff.size() > 20 ? diff.subList(0, 20) : diff).isEmpty();
+            assertThat(loaded).hasSameSizeAs(cut);
+        } finally {
+            Files.delete(file);
+        }
     }
 
     /** Writes that change every representation in place or replace it, delete and rename keys, and change TTLs. */
     static Thread writer(ServerFixture s, AtomicBoolean stop, AtomicLong writes) {
-        Thread t = new Thread(() -> {
-            ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            try (Jedis j = s.jedis()) {
-                while (!stop.get()) {
-                    Pipeline p = j.pipelined();
-                    for (int i = 0; i < 50; i++) {
-                        String str = "str:" + rnd.nextInt(STRINGS);
-                        int c = rnd.nextInt(COLLECTIONS);
-                        switch (rnd.nextInt(16)) {
-                            case 0 -> p.set(str, "new");
-                            case 1 -> p.append(str, "+");
-                            case 2 -> p.setrange(str, rnd.nextInt(50), "zz");
-                            case 3 -> p.setbit(str, rnd.nextInt(400), true);
-                            case 4 -> p.incr("str:" + 5 * rnd.nextInt(STRINGS / 5));
-                            case 5 -> p.del(str);
-                            case 6 -> p.pexpire(str, 1_000_000 + rnd.nextInt(100_000)); // not expired when loaded
-                            case 7 -> p.rename(str, "moved:" + rnd.nextInt(1000));
-                            case 8 -> p.rpush("list:" + c, "pushed");
-                            case 9 -> p.lset("list:" + c, 0, "set-" + rnd.nextInt(100));
-                            case 10 -> p.hset("hash:" + c, "field" + rnd.nextInt(60), "changed");
-                            case 11 -> p.hincrBy("hash:" + c, "counter", 1);
-                            case 12 -> p.zincrby("zset:" + c, 1, "member" + rnd.nextInt(60));
-                            case 13 -> p.sadd("set:" + c, Integer.toString(rnd.nextInt(60)));
-                            case 14 -> p.srem("set:" + c, Integer.toString(rnd.nextInt(60)));
-                            default -> p.pfadd("hll:" + c, "e" + rnd.nextInt(100_000));
-                        }
-                    }
-                    p.sync();
-                    writes.addAndGet(50);
-                }
-            } catch (RuntimeException e) {
-                if (!stop.get()) throw e;
+        return pipelinedWriter(s, stop, writes, (p, rnd, n) -> {
+            String str = "str:" + rnd.nextInt(STRINGS);
+            int c = rnd.nextInt(COLLECTIONS);
+            switch (rnd.nextInt(16)) {
+                case 0 -> p.set(str, "new");
+                case 1 -> p.append(str, "+");
+                case 2 -> p.setrange(str, rnd.nextInt(50), "zz");
+                case 3 -> p.setbit(str, rnd.nextInt(400), true);
+                case 4 -> p.incr("str:" + 5 * rnd.nextInt(STRINGS / 5));
+                case 5 -> p.del(str);
+                case 6 -> p.pexpire(str, 1_000_000 + rnd.nextInt(100_000)); // not expired when loaded
+                case 7 -> p.rename(str, "moved:" + rnd.nextInt(1000));
+                case 8 -> p.rpush("list:" + c, "pushed");
+                case 9 -> p.lset("list:" + c, 0, "set-" + rnd.nextInt(100));
+                case 10 -> p.hset("hash:" + c, "field" + rnd.nextInt(60), "changed");
+                case 11 -> p.hincrBy("hash:" + c, "counter", 1);
+                case 12 -> p.zincrby("zset:" + c, 1, "member" + rnd.nextInt(60));
+                case 13 -> p.sadd("set:" + c, Integer.toString(rnd.nextInt(60)));
+                case 14 -> p.srem("set:" + c, Integer.toString(rnd.nextInt(60)));
+                default -> p.pfadd("hll:" + c, "e" + rnd.nextInt(100_000));
             }
         });
-        t.start();
-        return t;
     }
 }
