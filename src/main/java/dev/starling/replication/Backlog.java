@@ -175,12 +175,9 @@ public final class Backlog implements StreamConsumer {
      */
     private void feed(ByteBuf data, int idx, int len) {
         Block tail = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
-        if (tail != null && tail.buf.writerIndex() < tail.size) {
-            int copy = Math.min(len, tail.size - tail.buf.writerIndex());
-            tail.buf.writeBytes(data, idx, copy);
-            idx += copy;
-            len -= copy;
-        }
+        int copied = fillTail(tail, data, idx, len);
+        idx += copied;
+        len -= copied;
         long limit = Math.max(Math.max(MIN_SIZE, configuredSize.getAsLong()) / 16, PROTO_REPLY_CHUNK_BYTES);
         while (len > 0) {
             int size = usableSize((int) Math.min(Math.max(len, PROTO_REPLY_CHUNK_BYTES), limit) + BLOCK_HEADER) - BLOCK_HEADER;
@@ -204,22 +201,24 @@ public final class Backlog implements StreamConsumer {
             feed(data, idx, len);
             return;
         }
-        Block tail = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
-        if (tail != null && tail.buf.writerIndex() < tail.size) {
-            int copy = Math.min(len, tail.size - tail.buf.writerIndex());
-            tail.buf.writeBytes(data, idx, copy);
+        int copied = fillTail(blocks.isEmpty() ? null : blocks.get(blocks.size() - 1), data, idx, len);
+        idx += copied;
+        len -= copied;
+        while (len > 0) {
+            int n = Math.min(len, PROTO_REPLY_CHUNK_BYTES); // a piece this small spills into a 16 KB-class block
+            feed(data, idx, n);
+            int copy = n + fillTail(blocks.get(blocks.size() - 1), data, idx + n, len - n);
             idx += copy;
             len -= copy;
         }
-        while (len > 0) {
-            int n = Math.min(len, PROTO_REPLY_CHUNK_BYTES); // the largest piece this run can hold
-            feed(data, idx, n);
-            tail = blocks.get(blocks.size() - 1);
-            int copy = Math.min(len - n, tail.size - tail.buf.writerIndex());
-            tail.buf.writeBytes(data, idx + n, copy);
-            idx += n + copy;
-            len -= n + copy;
-        }
+    }
+
+    /** Copies what fits of data[idx, idx+len) into the tail block's free space; returns the bytes copied. */
+    private static int fillTail(Block tail, ByteBuf data, int idx, int len) {
+        if (tail == null || tail.buf.writerIndex() >= tail.size) return 0;
+        int copy = Math.min(len, tail.size - tail.buf.writerIndex());
+        tail.buf.writeBytes(data, idx, copy);
+        return copy;
     }
 
     /**
