@@ -175,12 +175,9 @@ public final class Backlog implements StreamConsumer {
      */
     private void feed(ByteBuf data, int idx, int len) {
         Block tail = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
-        if (tail != null && tail.buf.writerIndex() < tail.size) {
-            int copy = Math.min(len, tail.size - tail.buf.writerIndex());
-            tail.buf.writeBytes(data, idx, copy);
-            idx += copy;
-            len -= copy;
-        }
+        int copied = fillTail(tail, data, idx, len);
+        idx += copied;
+        len -= copied;
         long limit = Math.max(Math.max(MIN_SIZE, configuredSize.getAsLong()) / 16, PROTO_REPLY_CHUNK_BYTES);
         while (len > 0) {
             int size = usableSize((int) Math.min(Math.max(len, PROTO_REPLY_CHUNK_BYTES), limit) + BLOCK_HEADER) - BLOCK_HEADER;
@@ -195,38 +192,87 @@ public final class Backlog implements StreamConsumer {
     }
 
     /**
+     * A run of pieces of at most 16 KB each, fed as one: each such piece fills the tail block and
+     * spills into a new block of exactly PROTO_REPLY_CHUNK_BYTES' size class, so feeding them one by
+     * one or all at once leaves the same blocks (and one copy per block instead of one per piece).
+     */
+    private void feedRun(ByteBuf data, int idx, int len) {
+        if (len <= PROTO_REPLY_CHUNK_BYTES) {
+            feed(data, idx, len);
+            return;
+        }
+        int copied = fillTail(blocks.isEmpty() ? null : blocks.get(blocks.size() - 1), data, idx, len);
+        idx += copied;
+        len -= copied;
+        while (len > 0) {
+            int n = Math.min(len, PROTO_REPLY_CHUNK_BYTES); // a piece this small spills into a 16 KB-class block
+            feed(data, idx, n);
+            int copy = n + fillTail(blocks.get(blocks.size() - 1), data, idx + n, len - n);
+            idx += copy;
+            len -= copy;
+        }
+    }
+
+    /** Copies what fits of data[idx, idx+len) into the tail block's free space; returns the bytes copied. */
+    private static int fillTail(Block tail, ByteBuf data, int idx, int len) {
+        if (tail == null || tail.buf.writerIndex() >= tail.size) return 0;
+        int copy = Math.min(len, tail.size - tail.buf.writerIndex());
+        tail.buf.writeBytes(data, idx, copy);
+        return copy;
+    }
+
+    /**
      * A chunk over 16 KB is fed as Redis feeds a command: the multibulk header, then per argument
      * its $len line, its bytes and CRLF, so that an argument over 16 KB gets a block of its own
      * size exactly where Redis allocates one. Unparsable bytes (never expected) go in one piece.
+     * The pieces between two such arguments are fed as one run ({@link #feedRun}).
      */
     private void feedPieces(ByteBuf data, int idx, int len) {
-        int limit = idx + len;
+        // The chunk's bytes are scanned in its array when it has one (a replica's relayed input),
+        // not through ByteBuf.getByte on a derived buffer.
+        byte[] a = data.hasArray() ? data.array() : null;
+        int off = a != null ? data.arrayOffset() : 0;
+        int limit = idx + len, run = idx;
         while (idx < limit) {
-            int line = data.indexOf(idx, limit, (byte) '\n');
-            if (data.getByte(idx) != '*' || line < 0) break;
-            long n = parseLong(data, idx + 1, line - 1);
-            feed(data, idx, line + 1 - idx);
+            int line = indexOfLf(data, a, off, idx, limit);
+            if (byteAt(data, a, off, idx) != '*' || line < 0) break;
+            long n = parseLong(data, a, off, idx + 1, line - 1);
             idx = line + 1;
             for (long j = 0; j < n && idx < limit; j++) {
-                line = data.indexOf(idx, limit, (byte) '\n');
-                if (data.getByte(idx) != '$' || line < 0) {
+                line = indexOfLf(data, a, off, idx, limit);
+                if (byteAt(data, a, off, idx) != '$' || line < 0) {
+                    feedRun(data, run, idx - run);
                     feed(data, idx, limit - idx);
                     return;
                 }
-                long blen = parseLong(data, idx + 1, line - 1);
-                feed(data, idx, line + 1 - idx);
+                long blen = parseLong(data, a, off, idx + 1, line - 1);
                 idx = line + 1;
-                feed(data, idx, (int) blen);
-                feed(data, idx + (int) blen, 2);
+                if (blen > PROTO_REPLY_CHUNK_BYTES) {
+                    feedRun(data, run, idx - run);
+                    feed(data, idx, (int) blen);
+                    run = idx + (int) blen;
+                }
                 idx += (int) blen + 2;
             }
         }
+        if (idx > limit) idx = limit;
+        feedRun(data, run, idx - run);
         if (idx < limit) feed(data, idx, limit - idx);
     }
 
-    private static long parseLong(ByteBuf b, int from, int to) {
+    private static byte byteAt(ByteBuf b, byte[] a, int off, int i) {
+        return a != null ? a[off + i] : b.getByte(i);
+    }
+
+    private static int indexOfLf(ByteBuf b, byte[] a, int off, int from, int to) {
+        if (a == null) return b.indexOf(from, to, (byte) '\n');
+        for (int i = from; i < to; i++) if (a[off + i] == '\n') return i;
+        return -1;
+    }
+
+    private static long parseLong(ByteBuf b, byte[] a, int off, int from, int to) {
         long v = 0;
-        for (int i = from; i < to; i++) v = v * 10 + (b.getByte(i) - '0');
+        for (int i = from; i < to; i++) v = v * 10 + (byteAt(b, a, off, i) - '0');
         return v;
     }
 

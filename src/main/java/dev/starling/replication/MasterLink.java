@@ -1250,8 +1250,10 @@ public final class MasterLink {
         Client c = master;
         c.lastInteractionMillis = nowMillis();
         readReploff += in.readableBytes();
-        pending.writeBytes(in);
-        ByteBuf view = pending.duplicate();
+        ByteBuf view = pending;
+        view.writeBytes(in);
+        // Parsed in place (readerIndex at the parse position, put back below): a duplicate() would
+        // route every byte the parser reads through a derived buffer, the apply path's largest cost.
         view.readerIndex(parseIdx);
         RequestParser p = c.parser;
         int applied = 0;
@@ -1285,12 +1287,14 @@ public final class MasterLink {
             p.reset();
             if (!c.has(Client.MULTI)) applied = view.readerIndex();
         }
+        if (master != c || pending != view) return; // the link went away while applying (pending released)
         parseIdx = view.readerIndex();
-        if (applied > 0 && master == c) {
-            stream.appendRaw(pending.slice(0, applied));
+        view.readerIndex(0);
+        if (applied > 0) {
+            stream.appendRaw(view.slice(0, applied));
             reploff += applied;
-            pending.readerIndex(applied);
-            pending.discardReadBytes();
+            view.readerIndex(applied);
+            view.discardReadBytes();
             parseIdx -= applied;
         }
     }

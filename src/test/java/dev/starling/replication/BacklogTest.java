@@ -92,4 +92,50 @@ class BacklogTest {
         }
         assertThat(n).isEqualTo(all.size());
     }
+
+    /**
+     * A chunk of many commands (a pipelined batch, or a replica's relayed input) leaves the same
+     * blocks as its pieces fed one at a time (header, $len line, argument, CRLF), whether it is a
+     * heap buffer, a slice of one, or direct memory; arguments over 16 KB get blocks of their own.
+     */
+    @Test
+    void bigChunk_sameBlocksAsPieceByPiece() {
+        size[0] = 1 << 20;
+        java.util.List<byte[]> pieces = new java.util.ArrayList<>();
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < 8000; i++) {
+            int n = i % 500 == 7 ? 16 * 1024 + rnd.nextInt(70_000) : rnd.nextInt(300);
+            pieces.add("*3\r\n".getBytes(StandardCharsets.US_ASCII));
+            pieces.add("$3\r\n".getBytes(StandardCharsets.US_ASCII));
+            pieces.add("SET".getBytes(StandardCharsets.US_ASCII));
+            pieces.add("\r\n".getBytes(StandardCharsets.US_ASCII));
+            pieces.add(("$" + n + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            pieces.add("v".repeat(n).getBytes(StandardCharsets.US_ASCII));
+            pieces.add("\r\n".getBytes(StandardCharsets.US_ASCII));
+            pieces.add(("$" + (i % 10) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            pieces.add("k".repeat(i % 10).getBytes(StandardCharsets.US_ASCII));
+            pieces.add("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        Backlog expected = new Backlog(new UnpooledByteBufAllocator(false), () -> 0L, () -> size[0]);
+        for (byte[] piece : pieces) {
+            whole.writeBytes(piece);
+            // one piece each (an argument over 16 KB does not start with '*', so it goes in one piece too)
+            expected.append(Unpooled.wrappedBuffer(piece), Propagator.PROPAGATE_ALL, 0, expected.end() + piece.length);
+        }
+        byte[] bytes = whole.toByteArray();
+        byte[] padded = new byte[bytes.length + 10];
+        System.arraycopy(bytes, 0, padded, 5, bytes.length);
+        ByteBuf direct = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        for (ByteBuf chunk : new ByteBuf[] {Unpooled.wrappedBuffer(bytes), Unpooled.wrappedBuffer(padded).slice(5, bytes.length), direct}) {
+            Backlog got = new Backlog(new UnpooledByteBufAllocator(false), () -> 0L, () -> size[0]);
+            got.append(chunk, Propagator.PROPAGATE_ALL, 0, bytes.length);
+            assertThat(got.validate()).isNull();
+            assertThat(got.blockCount()).isEqualTo(expected.blockCount());
+            assertThat(got.memory()).isEqualTo(expected.memory());
+            assertThat(got.histlen()).isEqualTo(expected.histlen());
+            assertThat(got.firstByteOffset()).isEqualTo(expected.firstByteOffset());
+        }
+        direct.release();
+    }
 }
