@@ -26,6 +26,7 @@
                      where R's link was not up).
 """
 import argparse
+import sys
 import os
 import socket
 import time
@@ -39,6 +40,7 @@ ap.add_argument("--primary", type=int)
 ap.add_argument("--interval", type=float)
 ap.add_argument("--seconds", type=float, default=3600)
 ap.add_argument("--stop", default="")
+ap.add_argument("--slow-ms", type=float, default=0, help="latency: also print each round trip above this (unix time, ms) to stderr")
 a = ap.parse_args()
 deadline = time.monotonic() + a.seconds
 
@@ -61,7 +63,10 @@ def latency():
         line = f.readline()
         if line[:1] == b"$" and int(line[1:]) >= 0:
             f.read(int(line[1:]) + 2)
-        lat.append(time.perf_counter_ns() - t0)
+        d = time.perf_counter_ns() - t0
+        lat.append(d)
+        if a.slow_ms and d > a.slow_ms * 1e6:
+            print("slow %.3f %.3f" % (time.time(), d / 1e6), file=sys.stderr)
         i += 1
         if i % 64 == 0 and stopped():
             break

@@ -180,16 +180,24 @@ public final class RdbPersistence {
 
     /** rename(2) of the temp file onto dbfilename, then fsync of the directory (fsyncFileDir). */
     private boolean renameIntoPlace(Path tmp, String tmpName) {
-        Path target = dir().toPath().resolve(server.config.dbfilename);
+        return renameIntoPlace(tmp, tmpName, dir().toPath(), server.config.dbfilename, server.config.dir);
+    }
+
+    /**
+     * Any thread (BGSAVE's writer thread calls it, as Redis's child renames its own file: replacing
+     * a large old file frees its blocks, tens of milliseconds the executor must not spend).
+     */
+    private boolean renameIntoPlace(Path tmp, String tmpName, Path dir, String dbfilename, String dirName) {
+        Path target = dir.resolve(dbfilename);
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            server.log.warning("Error moving temp DB file " + tmpName + " on the final destination " + server.config.dbfilename
-                    + " (in server root dir " + server.config.dir + "): " + ioReason(e));
+            server.log.warning("Error moving temp DB file " + tmpName + " on the final destination " + dbfilename
+                    + " (in server root dir " + dirName + "): " + ioReason(e));
             deleteQuietly(tmp);
             return false;
         }
-        try (FileChannel d = FileChannel.open(dir().toPath(), StandardOpenOption.READ)) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException ignored) {
             // Redis logs nothing either when the directory cannot be synced (not every filesystem allows it).
@@ -238,6 +246,9 @@ public final class RdbPersistence {
             ser.batchBytes = SLOW_LOW_WATER / 4;
         }
         Bgsave[] started = new Bgsave[1];
+        // Where the file goes is fixed now, as a forked child's copy of the config would be.
+        Path dirPath = dir().toPath();
+        String dbfilename = server.config.dbfilename, dirName = server.config.dir;
         // The finish callback runs on the serializer thread; Bgsave is set before the walk can end.
         Snapshot s = ser.start(server, "starling-bgsave", (err, cancelled) -> {
             if (err == null) {
@@ -249,8 +260,9 @@ public final class RdbPersistence {
             }
             closeQuietly(ch);
             if (err != null) deleteQuietly(tmp);
+            else if (!cancelled && !renameIntoPlace(tmp, tmpName, dirPath, dbfilename, dirName)) err = "rename";
             String result = err;
-            server.execute(() -> bgsaveDone(started[0], tmp, tmpName, result, cancelled));
+            server.execute(() -> bgsaveDone(started[0], result, cancelled));
         });
         bgsave = started[0] = new Bgsave(s, w, nowSec());
         started[0].listener = listener;
@@ -258,9 +270,8 @@ public final class RdbPersistence {
         return true;
     }
 
-    /** backgroundSaveDoneHandler, on the executor once the writer thread has finished. */
-    private void bgsaveDone(Bgsave b, Path tmp, String tmpName, String err, boolean cancelled) {
-        if (err == null && !renameIntoPlace(tmp, tmpName)) err = "rename";
+    /** backgroundSaveDoneHandler, on the executor once the writer thread has finished (and renamed the file). */
+    private void bgsaveDone(Bgsave b, String err, boolean cancelled) {
         if (err == null && b.snapshot.state() != Snapshot.DONE) err = String.valueOf(b.snapshot.failure());
         bgsave = null;
         lastBgsaveTimeSec = nowSec() - b.startSec;
