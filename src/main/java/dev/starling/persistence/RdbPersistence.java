@@ -23,14 +23,13 @@ import static dev.starling.persistence.QuietFiles.deleteQuietly;
  * persistence fields.
  *
  * <h2>Forkless BGSAVE</h2>
- * Redis forks a child that writes the file from its copy-on-write view. Here a
- * {@link Snapshot} of the keyspace is walked on the executor by a {@link SnapshotDriver}, which
- * only hands each key's value over by reference (or a copy of a mutable buffer) to an
- * {@link RdbSnapshotSerializer}; its thread encodes, compresses, checksums and writes the file
- * ({@link RdbFileWriter}), then fsyncs; the executor renames it. The walk pauses while more than
- * {@link RdbSnapshotSerializer#HIGH_WATER} bytes are queued and resumes below its low-water mark.
- * What a fork would cost in copied pages is here the queue's peak (rdb_last_cow_size);
- * latest_fork_usec stays 0.
+ * Redis forks a child that writes the file from its copy-on-write view. Here an
+ * {@link RdbSnapshotSerializer}'s own thread walks a {@link Snapshot} of the keyspace, encodes,
+ * compresses, checksums and writes the file ({@link RdbFileWriter}), fsyncs it and renames it into
+ * place (as Redis's child does: replacing a large old file frees its blocks, which the executor
+ * must not wait for). The executor's part is the snapshot's pre-write hooks, which hand over the
+ * keys a write touches before the walk reached them. What a fork would cost in copied pages is
+ * here the peak of those handed-over bytes (rdb_last_cow_size); latest_fork_usec stays 0.
  *
  * <h2>Where Redis prints a child's pid</h2>
  * There is no child: "Background saving started by pid N" prints the server's own pid, and the
