@@ -39,8 +39,8 @@ import static dev.starling.persistence.QuietFiles.deleteQuietly;
  * <p>Everything runs on the executor except the writer thread's part of a BGSAVE.
  */
 public final class RdbPersistence {
-    /** With rdb-key-save-delay set the walk stays a few chunks ahead of the (slowed) writer thread. */
-    static final long SLOW_HIGH_WATER = 128L << 10, SLOW_LOW_WATER = 64L << 10;
+    /** With rdb-key-save-delay set, the hooks' captures reach the (slowed) writer thread in small batches. */
+    static final long SLOW_BATCH_BYTES = 16L << 10;
     /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
     static final int BGSAVE_RETRY_DELAY = 5;
 
@@ -239,11 +239,7 @@ public final class RdbPersistence {
         }
         RdbFileWriter w = newWriter(ch);
         RdbSnapshotSerializer ser = w.serializer;
-        if (ser.delayConfig != null) {
-            ser.highWater = SLOW_HIGH_WATER;
-            ser.lowWater = SLOW_LOW_WATER;
-            ser.batchBytes = SLOW_LOW_WATER / 4;
-        }
+        if (ser.delayConfig != null) ser.batchBytes = SLOW_BATCH_BYTES;
         Bgsave[] started = new Bgsave[1];
         // Where the file goes is fixed now, as a forked child's copy of the config would be.
         Path dirPath = dir().toPath();

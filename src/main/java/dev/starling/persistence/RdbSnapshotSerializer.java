@@ -48,9 +48,7 @@ import java.util.function.Consumer;
  * </ul>
  * The hooks' captures go to the thread in batches (at most {@link #batchBytes} of referenced
  * bytes or {@link #BATCH_KEYS} records) through a blocking queue, whose hand-off publishes them;
- * the thread writes them between bursts of its walk. With -Dstarling.snapshot.executorWalk=true
- * the walk runs on the executor instead, in slices (the design before the reader thread, kept
- * for A/B measurements).
+ * the thread writes them between bursts of its walk.
  *
  * <h2>Back-pressure</h2>
  * The thread's walk goes at the pace of its output: a sink that blocks (a full socket) stops it.
@@ -59,10 +57,8 @@ import java.util.function.Consumer;
  * copied buffers, element arrays referenced, serialized bytes, plus a fixed overhead per record or
  * element that stands for the record and the key); its peak is the save's "copy-on-write" figure
  * (rdb_last_cow_size). A referenced value costs memory only if a write replaces it before the
- * thread is done with it, so the figure is an upper bound of the extra memory. With the walk on
- * the executor, a {@link SnapshotDriver} pauses it above {@link #highWater} and the thread
- * resumes it below {@link #lowWater}. rdb-key-save-delay ({@link #delayConfig}) is slept per key
- * on the thread.
+ * thread is done with it, so the figure is an upper bound of the extra memory.
+ * rdb-key-save-delay ({@link #delayConfig}) is slept per key on the thread.
  *
  * <h2>Use (BGSAVE, replica full sync, AOF rewrite preamble)</h2>
  * <pre>{@code
@@ -95,7 +91,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         void finished(String error, boolean cancelled);
     }
 
-    /** Default back-pressure marks (bytes queued). */
+    /** Back-pressure marks (bytes queued) for walks on the executor (AofCommandWriter's). */
     public static final long HIGH_WATER = 8L << 20, LOW_WATER = 2L << 20;
     static final int BATCH_KEYS = 1024;
     private static final int CHUNK = 64 * 1024;
@@ -118,7 +114,6 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     private int currentDb = -1;
     private final java.util.BitSet resized = new java.util.BitSet();
 
-    public long highWater = HIGH_WATER, lowWater = LOW_WATER;
     /** Referenced bytes after which a batch is published. */
     public long batchBytes = 256 << 10;
     /** rdb-key-save-delay's source, or null for no delay. */
@@ -129,14 +124,8 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     /** The hooks' captures (and the walk's, when it runs on the executor). */
     private Capture hooks;
     private Snapshot snapshot;
-    private SnapshotDriver driver;
     private Server server;
 
-    /**
-     * Walks on the executor (in slices, as before the reader thread existed) instead of on the
-     * serializer thread; for A/B measurements: -Dstarling.snapshot.executorWalk=true.
-     */
-    static final boolean EXECUTOR_WALK = Boolean.getBoolean("starling.snapshot.executorWalk");
     /** Virtual buckets the serializer thread reads between looks at the hooks' queue. */
     private static final int READ_UNITS = 256;
 
@@ -175,14 +164,9 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         hooks = new Capture(true);
         Snapshot s = ks.startSnapshot(this);
         snapshot = s;
-        if (EXECUTOR_WALK) {
-            driver = new SnapshotDriver(server, s, () -> queuedBytes.get() > highWater);
-            driver.afterSlice = hooks::publish;
-        }
         Thread t = new Thread(() -> run(finish), threadName);
         t.setDaemon(true);
         t.start();
-        if (driver != null) driver.start();
         return s;
     }
 
@@ -359,7 +343,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
             if (publishes && (b.n == b.kind.length || b.weight >= batchBytes)) publish();
         }
 
-        /** Hands the batch being filled to the thread (executor; also after every walk slice on the executor). */
+        /** Hands the batch being filled to the thread (executor). */
         void publish() {
             Batch b = batch;
             if (b == null || b.n == 0) return;
@@ -463,7 +447,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         String err = null;
         boolean cancelled = false;
         try {
-            if (driver == null) readSnapshot();
+            readSnapshot();
             for (;;) {
                 Batch b = queue.take();
                 if (b == END) {
@@ -504,8 +488,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
                 ioError = "(rdbSaveRio): " + e.getCause().getMessage();
             }
         }
-        long left = queuedBytes.addAndGet(-b.weight);
-        if (driver != null && left < lowWater && left + b.weight >= lowWater) driver.resume();
+        queuedBytes.addAndGet(-b.weight);
     }
 
     /**

@@ -114,8 +114,6 @@ class RdbSnapshotSerializerTest {
         s.onExecutor(() -> {
             RdbSnapshotSerializer ser = serializer(s.server.keyspace, out, policy);
             ser.batchBytes = 16 << 10; // many batches
-            ser.highWater = 64 << 10; // and back-pressure pauses
-            ser.lowWater = 32 << 10;
             if (slow) ser.delayConfig = s.server.config;
             ser.start(s.server, "test-serializer", (err, cancelled) -> {
                 result.set(err);
