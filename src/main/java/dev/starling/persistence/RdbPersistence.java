@@ -40,7 +40,7 @@ import static dev.starling.persistence.QuietFiles.deleteQuietly;
  */
 public final class RdbPersistence {
     /** With rdb-key-save-delay set, the hooks' captures reach the (slowed) writer thread in small batches. */
-    static final long SLOW_BATCH_BYTES = 16L << 10;
+    public static final long SLOW_BATCH_BYTES = 16L << 10;
     /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
     static final int BGSAVE_RETRY_DELAY = 5;
 
