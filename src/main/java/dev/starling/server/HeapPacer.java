@@ -1,0 +1,125 @@
+package dev.starling.server;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryUsage;
+
+/**
+ * Starts a concurrent GC cycle when the heap has grown by a fraction of its live set since the
+ * last one, and once more when a grown heap goes quiet, so RSS follows the live dataset without a
+ * timer. Shenandoah's own triggers work from free space against the maximum heap (a quarter of the
+ * machine), so on their own a 1 GB dataset would carry gigabytes of garbage; a periodic cycle
+ * (ShenandoahGuaranteedGCInterval) bounds that, but marks the whole live set every period even when
+ * nothing was allocated: an idle server holding 5M keys spent 35% of a core on it. Paced by
+ * allocation, the work per allocated byte is fixed (about 1/{@link #GROWTH} live sets marked per
+ * live set allocated), an idle server does none, and the heap's swing stays near {@link #GROWTH}
+ * of the live set.
+ *
+ * <p>Runs on its own daemon thread because System.gc() waits for the cycle. Active only where a
+ * System.gc() is a concurrent cycle (Shenandoah with ExplicitGCInvokesConcurrent, which the
+ * launcher sets); with any other setting it would be a stop-the-world collection, so it stays off.
+ */
+final class HeapPacer implements Runnable {
+    /** A cycle once the heap grew by this fraction of the live set after the last cycle. */
+    static final double GROWTH = 0.10;
+    /** ... but never for less growth than this (small heaps would cycle constantly). */
+    static final long MIN_GROWTH = 32L << 20;
+    /**
+     * The heap is quiet once it has grown by less than this for {@link #QUIET_MILLIS}; the cron and
+     * idle connections allocate a little, which should not cost a cycle each time.
+     */
+    static final long QUIET_GROWTH = 8L << 20;
+    static final long QUIET_MILLIS = 5000;
+    static final long POLL_MILLIS = 100;
+
+    private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    private final GarbageCollectorMXBean cycles;
+    private final MemoryPoolMXBean pool;
+    private final Log log;
+
+    private HeapPacer(GarbageCollectorMXBean cycles, MemoryPoolMXBean pool, Log log) {
+        this.cycles = cycles;
+        this.pool = pool;
+        this.log = log;
+    }
+
+    /** Starts the pacer thread if this JVM's System.gc() is a concurrent cycle; logs why not otherwise. */
+    static void startIfConcurrent(Log log) {
+        GarbageCollectorMXBean cycles = null;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (b.getName().equals("Shenandoah Cycles")) cycles = b;
+        }
+        MemoryPoolMXBean pool = null;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getName().equals("Shenandoah") && p.isCollectionUsageThresholdSupported()) pool = p;
+        }
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        boolean concurrent = vm != null && "true".equals(vm.getVMOption("ExplicitGCInvokesConcurrent").getValue())
+                && !"true".equals(vm.getVMOption("DisableExplicitGC").getValue());
+        if (cycles == null || pool == null || !concurrent) {
+            log.verbose("Heap pacing off: it needs Shenandoah with -XX:+ExplicitGCInvokesConcurrent");
+            return;
+        }
+        Thread t = new Thread(new HeapPacer(cycles, pool, log), "starling-heap-pacer");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void run() {
+        long seenCycles = -1, live = 0;
+        // The heap is quiet once it has grown by less than QUIET_GROWTH since quietBase was taken.
+        long quietBase = 0, quietSince = System.nanoTime();
+        boolean quietCollected = false;
+        while (true) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long n = cycles.getCollectionCount();
+            if (n != seenCycles) {
+                // A cycle while the heap was busy (paced, or Shenandoah's own): the live set is what it
+                // left, but it left what was allocated meanwhile too, so one more is due once quiet.
+                seenCycles = n;
+                live = liveAfterCycle();
+                quietCollected = false;
+            }
+            long used = memory.getHeapMemoryUsage().getUsed();
+            long now = System.nanoTime();
+            if (used < quietBase) quietBase = used;
+            if (used - quietBase > QUIET_GROWTH) {
+                quietBase = used;
+                quietSince = now;
+                quietCollected = false;
+            }
+            boolean growthDue = used - live > Math.max(MIN_GROWTH, (long) (live * GROWTH));
+            boolean quietDue = !quietCollected && now - quietSince > QUIET_MILLIS * 1_000_000L;
+            if (!growthDue && !quietDue) continue;
+            try {
+                System.gc(); // a concurrent cycle; returns when it is done
+            } catch (Throwable t) {
+                log.warning("Heap pacing stopped: " + t);
+                return;
+            }
+            if (!growthDue) {
+                // A quiet cycle evacuates at most Shenandoah's evacuation reserve, so the next one may
+                // still compact: they go on, one per QUIET_MILLIS, until one frees little.
+                seenCycles = cycles.getCollectionCount();
+                live = liveAfterCycle();
+                quietBase = memory.getHeapMemoryUsage().getUsed();
+                quietSince = System.nanoTime();
+                quietCollected = used - quietBase < QUIET_GROWTH;
+            }
+        }
+    }
+
+    private long liveAfterCycle() {
+        MemoryUsage after = pool.getCollectionUsage();
+        return after != null ? after.getUsed() : memory.getHeapMemoryUsage().getUsed();
+    }
+}
