@@ -33,7 +33,9 @@ final class HeapPacer implements Runnable {
      * idle connections allocate a little, which should not cost a cycle each time.
      */
     static final long QUIET_GROWTH = 8L << 20;
-    static final long QUIET_MILLIS = 5000;
+    static final long QUIET_MILLIS = 3000;
+    /** Quiet cycles go on while one frees at least this, or 1% of the live set if more. */
+    static final long QUIET_FREED = 1L << 20;
     static final long POLL_MILLIS = 100;
 
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -64,6 +66,7 @@ final class HeapPacer implements Runnable {
             log.verbose("Heap pacing off: it needs Shenandoah with -XX:+ExplicitGCInvokesConcurrent");
             return;
         }
+        log.verbose("Heap pacing on: a concurrent cycle per " + (int) (GROWTH * 100) + "% of heap growth, and once the heap is quiet");
         Thread t = new Thread(new HeapPacer(cycles, pool, log), "starling-heap-pacer");
         t.setDaemon(true);
         t.start();
@@ -108,12 +111,12 @@ final class HeapPacer implements Runnable {
             }
             if (!growthDue) {
                 // A quiet cycle evacuates at most Shenandoah's evacuation reserve, so the next one may
-                // still compact: they go on, one per QUIET_MILLIS, until one frees little.
+                // still compact: they go on, one per QUIET_MILLIS, until one frees little (QUIET_FREED).
                 seenCycles = cycles.getCollectionCount();
                 live = liveAfterCycle();
                 quietBase = memory.getHeapMemoryUsage().getUsed();
                 quietSince = System.nanoTime();
-                quietCollected = used - quietBase < QUIET_GROWTH;
+                quietCollected = used - quietBase < Math.max(QUIET_FREED, live / 100);
             }
         }
     }

@@ -23,6 +23,9 @@ public final class ServerProcess implements AutoCloseable {
     public final int port;
     public final Path dir;
     private final List<String> options;
+    private static final String TEST_JAVA_OPTS = "-Xmx256m -XX:TieredStopAtLevel=1";
+    /** STARLING_JAVA_OPTS for a Starling: a small heap for tests, or null for the launcher's defaults. */
+    private String javaOpts;
     private Process process;
 
     private ServerProcess(boolean starling, int port, Path dir, List<String> options) {
@@ -33,17 +36,23 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     public static ServerProcess starling(String... options) {
-        return create(true, options);
+        return create(true, TEST_JAVA_OPTS, options);
+    }
+
+    /** A Starling on the JVM options bin/starling-server picks by itself (collector, heap pacing). */
+    public static ServerProcess starlingWithLauncherJvm(String... options) {
+        return create(true, null, options);
     }
 
     public static ServerProcess redis(String... options) {
-        return create(false, options);
+        return create(false, null, options);
     }
 
-    private static ServerProcess create(boolean starling, String... options) {
+    private static ServerProcess create(boolean starling, String javaOpts, String... options) {
         try {
             ServerProcess p = new ServerProcess(starling, freePort(), Files.createTempDirectory(starling ? "starling-proc" : "redis-proc"),
                     new ArrayList<>(Arrays.asList(options)));
+            p.javaOpts = javaOpts;
             p.start();
             return p;
         } catch (IOException e) {
@@ -69,7 +78,8 @@ public final class ServerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout").toFile()));
         pb.environment().put("STARLING_CLASSPATH", System.getProperty("java.class.path"));
-        pb.environment().put("STARLING_JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1");
+        if (javaOpts != null) pb.environment().put("STARLING_JAVA_OPTS", javaOpts);
+        else pb.environment().remove("STARLING_JAVA_OPTS");
         try {
             process = pb.start();
         } catch (IOException e) {
