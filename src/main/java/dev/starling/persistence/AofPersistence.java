@@ -4,7 +4,9 @@ import dev.starling.command.Command;
 import dev.starling.config.Config;
 import dev.starling.keyspace.Snapshot;
 import dev.starling.replication.Propagator;
+import dev.starling.protocol.Errors;
 import dev.starling.replication.StreamConsumer;
+import dev.starling.server.Blocking;
 import dev.starling.server.Client;
 import dev.starling.server.Server;
 import io.netty.buffer.ByteBuf;
@@ -522,24 +524,33 @@ public final class AofPersistence implements StreamConsumer {
     }
 
     /**
-     * DEBUG LOADAOF: writes out the AOF buffer, then replaces the dataset with what the AOF
-     * directory holds, as 7.0 does (it re-reads the manifest and removes history files first).
-     * Runs on the executor, which it holds until done (Redis answers -LOADING to others meanwhile).
-     * As in 7.0, a directory that cannot be loaded, or none at all (appendonly no and no AOF),
-     * makes the server exit with status 1.
+     * DEBUG LOADAOF: writes out the AOF buffer, empties the dataset and replaces it with what the
+     * AOF directory holds, as 7.0 does (it re-reads the manifest and removes history files first).
+     * The files load through {@link Loading}, as at start-up: other clients get -LOADING meanwhile
+     * (Redis serves events while it loads) and the caller is blocked, with its pipelined commands
+     * waiting, until the +OK. Inside MULTI/EXEC or a script, which cannot block, the load runs on
+     * the executor. As in 7.0, a directory that cannot be loaded, or none at all (appendonly no and
+     * no AOF), or a truncated one, makes the server exit with status 1.
      */
     public void debugLoadAof(Client c) {
-        if (state == AOF_ON) {
+        if (server.loading.inProgress()) {
+            c.addReplyError(Errors.LOADING); // one load at a time (Redis cannot get here: it loads on its main thread)
+            return;
+        }
+        if (state != AOF_OFF) {
             server.propagator.flushStream();
             AofWriter w = writer;
             if (w != null && !w.flushAndSync(30_000)) server.log.warning("Fail to fsync the AOF file: timed out");
         }
+        server.loading.swapIn(server.loading.newKeyspace()); // emptyData
         if (!loadManifestFromDisk()) Runtime.getRuntime().halt(1);
         delHistoryFiles();
         AofLoader loader = new AofLoader(server, aofDir());
         int ret = loader.prepare(manifest);
-        dev.starling.keyspace.Keyspace fresh = server.loading.newKeyspace();
-        if (ret == AofLoader.AOF_OK) {
+        if (ret != AofLoader.AOF_OK) {
+            debugLoadAofDone(c, loader, ret);
+        } else if (Blocking.deniesBlocking(c)) {
+            dev.starling.keyspace.Keyspace fresh = server.loading.newKeyspace();
             dev.starling.keyspace.Keyspace live = server.keyspace;
             server.keyspace = fresh; // handlers resolve databases through it (SELECT, MOVE, SWAPDB, FLUSHALL)
             server.propagator.suppressed = true;
@@ -551,9 +562,33 @@ public final class AofPersistence implements StreamConsumer {
                 server.keyspace = live;
                 server.propagator.suppressed = false;
             }
+            if (ret == AofLoader.AOF_OK) server.loading.swapIn(fresh);
+            debugLoadAofDone(c, loader, ret);
+        } else {
+            // Blocked on nothing, outside the blocking tables: CLIENT UNBLOCK cannot end the wait,
+            // as it cannot end Redis's (the caller is the command running).
+            c.flags |= Client.BLOCKED;
+            AofManifest am = manifest;
+            Client fake = server.createFakeClient();
+            int[] result = {AofLoader.AOF_FAILED};
+            server.loading.start("starling-aof-load", loader.totalSize,
+                    (fresh, progress) -> result[0] = loader.loadFiles(am, fresh, progress, fake),
+                    err -> {
+                        c.flags &= ~Client.BLOCKED;
+                        if (err instanceof Loading.Cancelled) return; // shutting down: no reply, as Redis exits mid-load
+                        if (err != null && !(err instanceof AofLoader.Failed)) server.log.warning("Fatal error loading the AOF: " + err + ". Exiting.");
+                        debugLoadAofDone(c, loader, err == null ? result[0] : AofLoader.AOF_FAILED);
+                        // What processCommand does after a command: serve clients blocked on loaded keys.
+                        if (server.blocking.hasReadyKeys()) server.blocking.handleClientsBlockedOnKeys();
+                        c.commandProcessed();
+                        server.resumeClient(c, null, 0); // the +OK, then what the caller pipelined meanwhile
+                    });
         }
+    }
+
+    /** The end of DEBUG LOADAOF once the files are in (Loading swapped them in) or failed with ret. */
+    private void debugLoadAofDone(Client c, AofLoader loader, int ret) {
         if (ret != AofLoader.AOF_OK && ret != AofLoader.AOF_EMPTY) Runtime.getRuntime().halt(1);
-        server.loading.swapIn(fresh); // emptyData, then the loaded keys
         // Redis's replay adds keys with dbAdd, which wakes clients blocked on them.
         for (dev.starling.keyspace.Db db : server.keyspace.dbs) server.blocking.scanDatabaseForReadyKeys(db);
         loader.notePreamble(server.rdb);

@@ -237,7 +237,7 @@ public final class RdbFileLoader {
             long expected = r.crc();
             long got = r.loadMillisecondTime();
             if (server.config.rdbchecksum && got != 0 && got != expected) {
-                server.log.warning(String.format("Wrong RDB checksum expected: (%016x) got (%016x). Aborting now.", got, expected));
+                server.log.warning("Wrong RDB checksum expected: (" + Long.toHexString(expected) + ") but got (" + Long.toHexString(got) + "). Aborting now.");
                 throw RdbException.corrupt("RDB CRC error");
             }
         }

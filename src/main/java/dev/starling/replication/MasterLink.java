@@ -7,6 +7,7 @@ import dev.starling.keyspace.Keyspace;
 import dev.starling.persistence.QuietFiles;
 import dev.starling.persistence.RdbFileLoader;
 import dev.starling.persistence.RdbPersistence;
+import dev.starling.persistence.RdbReportError;
 import dev.starling.protocol.Errors;
 import dev.starling.protocol.RequestParser;
 import dev.starling.protocol.Resp;
@@ -85,7 +86,9 @@ import static dev.starling.protocol.Resp.equalsAscii;
  * ({@link #startDisklessLoad}). Every load fills a fresh keyspace with the server's
  * {@link dev.starling.persistence.Loading} and swaps it in when complete: -LOADING meanwhile, except
  * swapdb from a master of our own history, which serves the old dataset (async_loading). The
- * stream that follows the payload waits until the dataset is in.
+ * stream that follows the payload waits until the dataset is in. A load that fails on a short
+ * read (a cut link) is retried; a corrupt payload ends the process with 7.0's log lines and exit
+ * status 1, from the file or the socket alike ({@link RdbReportError#replicaLoadFailed}).
  */
 public final class MasterLink {
     /** Redis's REPL_STATE_*, in its order. */
@@ -1059,7 +1062,8 @@ public final class MasterLink {
 
     /**
      * The end of readSyncBulkPayload for a disk load, once the RDB is loaded (err null) or failed.
-     * Ignored if the link went meanwhile.
+     * Ignored if the link went meanwhile. As 7.0's rdbLoad of the file, a corrupt or short file ends
+     * the process; a header it cannot read (signature, version) or an I/O error retries the sync.
      */
     private void fullSyncLoaded(Channel ch, RdbFileLoader l, Throwable err) {
         loadingRdb = false;
@@ -1075,11 +1079,12 @@ public final class MasterLink {
                 cancelReplicationHandshake(false);
                 return;
             }
+            String why = err.toString();
             if (err instanceof RdbFileLoader.LoadError e) {
-                server.log.warning("Internal error in RDB reading offset " + e.offset + " of file "
-                        + server.config.dbfilename + " -> " + e.getMessage());
+                if (RdbReportError.replicaLoadFailed(server.log, e, false, loadingInterval())) terminate();
+                why = RdbReportError.errnoText(e);
             }
-            server.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
+            server.log.warning("Failed trying to load the MASTER synchronization DB from disk: " + why);
             cancelReplicationHandshake(true);
             return;
         }
@@ -1134,7 +1139,10 @@ public final class MasterLink {
         }
     }
 
-    /** On the executor: the diskless load finished (err null: the new dataset is in) or failed. */
+    /**
+     * On the executor: the diskless load finished (err null: the new dataset is in) or failed: a
+     * short read retries the sync, a corrupt payload ends the process ({@link #logSocketLoadFailure}).
+     */
     private void disklessLoaded(Channel ch, TransferQueue q, RdbFileLoader l, Throwable err) {
         loadingRdb = false;
         if (q != queue || ch != link || state != State.TRANSFER) return; // cancelled: abortTransferFile cleaned up
@@ -1175,23 +1183,34 @@ public final class MasterLink {
         syncFinished(ch, l.replStreamDb(), after);
     }
 
-    /** Redis's log lines for an RDB that could not be loaded from the socket (rdbReportError, readSyncBulkPayload). */
+    /**
+     * Redis's log lines for an RDB that could not be loaded from the socket (rdbReportError,
+     * readSyncBulkPayload). A corrupt payload ends the process, as 7.0's exit(1); the new dataset
+     * was never swapped in, so nothing of it was served.
+     */
     private void logSocketLoadFailure(RdbFileLoader l, Throwable err) {
         if (l.eofMarkBroken) {
             server.log.warning("Replication stream EOF marker is broken");
             return;
         }
+        String why = err.toString();
         if (err instanceof RdbFileLoader.LoadError e) {
-            if (e.shortRead) {
-                server.log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-                server.log.warning("Internal error in RDB reading offset " + e.offset
-                        + " -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.");
-            } else {
-                // Redis exits on a corrupt payload from the socket; a replica here retries the sync instead.
-                server.log.warning("Internal error in RDB reading offset " + e.offset + " -> " + e.getMessage() + ". Failure loading rdb format");
-            }
+            if (RdbReportError.replicaLoadFailed(server.log, e, true, loadingInterval())) terminate();
+            why = RdbReportError.errnoText(e);
         }
-        server.log.warning("Failed trying to load the MASTER synchronization DB from socket: Resource temporarily unavailable");
+        server.log.warning("Failed trying to load the MASTER synchronization DB from socket: " + why);
+    }
+
+    private long loadingInterval() {
+        return server.config.getLong("loading-process-events-interval-bytes");
+    }
+
+    /**
+     * rdbReportError's exit(1) (the way DEBUG LOADAOF's failure ends the process): no shutdown, no
+     * save; the log lines are already written (the log writes synchronously).
+     */
+    private static void terminate() {
+        Runtime.getRuntime().halt(1);
     }
 
     /**

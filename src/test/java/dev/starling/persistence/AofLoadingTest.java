@@ -345,6 +345,54 @@ class AofLoadingTest {
         assertThat(ours.log()).contains("Append Only File loaded by DEBUG LOADAOF");
     }
 
+    /**
+     * DEBUG LOADAOF of a slow load (key-load-delay): another client gets -LOADING meanwhile (RESP2
+     * and RESP3, byte for byte as 7.0 answers during the same load) instead of waiting, INFO says
+     * loading:1, and the caller gets +OK when the load ends, then the reply to what it pipelined
+     * behind it; the dataset is the one written before.
+     */
+    @Test
+    void debugLoadaof_slowLoad_othersGetLoading_callerAnsweredAtTheEnd() throws Exception {
+        Srv redis = start(false, Files.createTempDirectory("loadaof-r"), "--appendonly", "yes");
+        Srv ours = start(true, Files.createTempDirectory("loadaof-s"), "--appendonly", "yes");
+        List<List<String>> seen = new ArrayList<>();
+        List<List<String>> datasets = new ArrayList<>();
+        for (Srv srv : new Srv[] {redis, ours}) {
+            try (RespClient caller = srv.client(); RespClient other = srv.client(); RespClient other3 = srv.client(); Jedis j = srv.jedis()) {
+                writes(j, 6000);
+                List<String> before = dataset(caller);
+                assertThat(caller.callString("CONFIG", "SET", "key-load-delay", "500")).isEqualTo("+OK\r\n");
+                other3.callString("HELLO", "3");
+                // DEBUG LOADAOF, and behind it a command that must wait for its +OK.
+                caller.send(RespClient.encode(RespClient.args("DEBUG", "LOADAOF")));
+                caller.send(RespClient.encode(RespClient.args("GET", "s:0")));
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> "1".equals(LoadingTest.info(other, "loading")));
+                // Pipelined, so Redis (which serves events once per 1024 commands loaded) answers them in one go.
+                List<String> replies = new ArrayList<>();
+                for (RespClient c : new RespClient[] {other, other3}) {
+                    for (String[] cmd : new String[][] {{"GET", "s:0"}, {"DBSIZE"}, {"SET", "new", "v"}, {"INFO", "persistence"}}) {
+                        c.send(RespClient.encode(RespClient.args(cmd)));
+                    }
+                }
+                for (RespClient c : new RespClient[] {other, other3}) {
+                    for (int i = 0; i < 3; i++) replies.add(c.readReplyString());
+                    assertThat(c.readReplyString()).contains("loading:1\r\n"); // answered during the load
+                }
+                seen.add(replies);
+                assertThat(caller.readReplyString()).isEqualTo("+OK\r\n");
+                assertThat(caller.readReplyString()).isEqualTo("$2\r\nv0\r\n");
+                assertThat(LoadingTest.info(other, "loading")).isEqualTo("0");
+                caller.callString("CONFIG", "SET", "key-load-delay", "0");
+                List<String> after = dataset(caller);
+                assertThat(after).isEqualTo(before);
+                datasets.add(after);
+            }
+        }
+        assertThat(seen.get(1)).isEqualTo(seen.get(0)).allMatch(r -> r.equals("-LOADING Redis is loading the dataset in memory\r\n"));
+        assertThat(datasets.get(1)).isEqualTo(datasets.get(0));
+        assertThat(ours.log()).contains("Append Only File loaded by DEBUG LOADAOF");
+    }
+
     /** Sends DEBUG LOADAOF and returns the exit status of the server, which is expected to exit. */
     static int loadaofExits(Srv srv) throws Exception {
         try (RespClient c = srv.client()) {

@@ -156,6 +156,12 @@ public final class ServerProcess implements AutoCloseable {
         awaitExit();
     }
 
+    /** Waits (up to 60 s) for the process to end by itself and returns its exit status. */
+    public int awaitExitValue() {
+        awaitExit();
+        return process.exitValue();
+    }
+
     private void awaitExit() {
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("did not exit");
