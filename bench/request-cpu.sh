@@ -16,7 +16,9 @@
 # as a Markdown table (also to bench/results/request-cpu.md): µs/req for each server and
 # Starling/Redis (lower is better for Starling), then usr/sys split, syscalls/req and
 # context switches/req. BASE_JAR=path/to/starling.jar adds a third server, Starling from that jar
-# ("before"), measured the same way, so a change can be compared with its base in one run.
+# ("base"), measured the same way, so a change can be compared with its base in one run;
+# BASE_JAVA_OPTS (with or without BASE_JAR) runs that server with other JVM options (the launcher's
+# STARLING_JAVA_OPTS), e.g. another collector.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
@@ -81,8 +83,9 @@ measure() {
 start_server redis; RP=$LAST_PORT; REDIS_PID=$LAST_PID
 start_server starling; SP=$LAST_PORT; STARLING_PID=$LAST_PID
 SERVERS="redis starling"
-if [ -n "${BASE_JAR:-}" ]; then
-  STARLING_CLASSPATH=$(realpath "$BASE_JAR") start_server starling; BP=$LAST_PORT; BASE_PID=$LAST_PID
+if [ -n "${BASE_JAR:-}${BASE_JAVA_OPTS:-}" ]; then
+  STARLING_CLASSPATH=$(realpath "${BASE_JAR:-$root/target/starling.jar}") STARLING_JAVA_OPTS=${BASE_JAVA_OPTS:-${STARLING_JAVA_OPTS:-}} \
+    start_server starling; BP=$LAST_PORT; BASE_PID=$LAST_PID
   SERVERS="redis before starling"
 fi
 echo "redis pid $REDIS_PID port $RP; starling pid $STARLING_PID port $SP; ${BASE_PID:+before pid $BASE_PID port $BP; }perf: ${PERF:-none}" >&2
@@ -98,7 +101,7 @@ run_on() {
 echo "warming up Starling's JIT ($WARM requests per test) ..." >&2
 for t in ${TESTS//,/ }; do
   run_on starling 0 "$t" "$WARM"
-  [ -z "${BASE_JAR:-}" ] || run_on before 0 "$t" "$WARM"
+  [ -z "${BASE_PID:-}" ] || run_on before 0 "$t" "$WARM"
 done
 
 for r in $(seq 1 "$REPS"); do
@@ -135,7 +138,7 @@ def per_req(field):
 sc, cs = per_req("syscalls"), per_req("cswitches")
 fmt = lambda x, d=2: "n/a" if x is None else f"{x:.{d}f}"
 starlings = [x for x in ("before", "starling") if any(r["server"] == x for r in rows)]
-name = {"redis": "Redis", "before": "Starling before", "starling": "Starling"}
+name = {"redis": "Redis", "before": "Starling base", "starling": "Starling"}
 servers = ["redis"] + starlings
 print(f"CPU per request (redis-benchmark -c {clients} -P {pipeline} -n {n}, medians of {reps}; "
       f"server process utime+stime, all threads)\n")
