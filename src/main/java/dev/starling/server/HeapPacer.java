@@ -6,7 +6,10 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Starts a concurrent GC cycle when the heap has grown by a fraction of its live set since the
@@ -40,12 +43,13 @@ final class HeapPacer implements Runnable {
 
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final GarbageCollectorMXBean cycles;
-    private final MemoryPoolMXBean pool;
+    /** The heap's pools: "Shenandoah", or its young and old generations in generational mode. */
+    private final MemoryPoolMXBean[] pools;
     private final Log log;
 
-    private HeapPacer(GarbageCollectorMXBean cycles, MemoryPoolMXBean pool, Log log) {
+    private HeapPacer(GarbageCollectorMXBean cycles, MemoryPoolMXBean[] pools, Log log) {
         this.cycles = cycles;
-        this.pool = pool;
+        this.pools = pools;
         this.log = log;
     }
 
@@ -55,19 +59,19 @@ final class HeapPacer implements Runnable {
         for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (b.getName().equals("Shenandoah Cycles")) cycles = b;
         }
-        MemoryPoolMXBean pool = null;
+        List<MemoryPoolMXBean> pools = new ArrayList<>();
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getName().equals("Shenandoah") && p.isCollectionUsageThresholdSupported()) pool = p;
+            if (p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported()) pools.add(p);
         }
         HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         boolean concurrent = vm != null && "true".equals(vm.getVMOption("ExplicitGCInvokesConcurrent").getValue())
                 && !"true".equals(vm.getVMOption("DisableExplicitGC").getValue());
-        if (cycles == null || pool == null || !concurrent) {
+        if (cycles == null || pools.isEmpty() || !concurrent) {
             log.verbose("Heap pacing off: it needs Shenandoah with -XX:+ExplicitGCInvokesConcurrent");
             return;
         }
         log.verbose("Heap pacing on: a concurrent cycle per " + (int) (GROWTH * 100) + "% of heap growth, and once the heap is quiet");
-        Thread t = new Thread(new HeapPacer(cycles, pool, log), "starling-heap-pacer");
+        Thread t = new Thread(new HeapPacer(cycles, pools.toArray(new MemoryPoolMXBean[0]), log), "starling-heap-pacer");
         t.setDaemon(true);
         t.start();
     }
@@ -122,7 +126,12 @@ final class HeapPacer implements Runnable {
     }
 
     private long liveAfterCycle() {
-        MemoryUsage after = pool.getCollectionUsage();
-        return after != null ? after.getUsed() : memory.getHeapMemoryUsage().getUsed();
+        long live = 0;
+        for (MemoryPoolMXBean p : pools) {
+            MemoryUsage after = p.getCollectionUsage();
+            if (after == null) return memory.getHeapMemoryUsage().getUsed();
+            live += after.getUsed();
+        }
+        return live;
     }
 }
