@@ -53,8 +53,21 @@ final class HeapPacer implements Runnable {
         this.log = log;
     }
 
-    /** Starts the pacer thread if this JVM's System.gc() is a concurrent cycle; logs why not otherwise. */
-    static void startIfConcurrent(Log log) {
+    /**
+     * Starts the pacer thread. It checks first that this JVM's System.gc() is a concurrent cycle
+     * (and logs why not otherwise): the management beans take tens of milliseconds to set up, which
+     * start-up should not wait for.
+     */
+    static void start(Log log) {
+        Thread t = new Thread(() -> {
+            HeapPacer p = createIfConcurrent(log);
+            if (p != null) p.run();
+        }, "starling-heap-pacer");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static HeapPacer createIfConcurrent(Log log) {
         GarbageCollectorMXBean cycles = null;
         for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (b.getName().equals("Shenandoah Cycles")) cycles = b;
@@ -68,12 +81,10 @@ final class HeapPacer implements Runnable {
                 && !"true".equals(vm.getVMOption("DisableExplicitGC").getValue());
         if (cycles == null || pools.isEmpty() || !concurrent) {
             log.verbose("Heap pacing off: it needs Shenandoah with -XX:+ExplicitGCInvokesConcurrent");
-            return;
+            return null;
         }
         log.verbose("Heap pacing on: a concurrent cycle per " + (int) (GROWTH * 100) + "% of heap growth, and once the heap is quiet");
-        Thread t = new Thread(new HeapPacer(cycles, pools.toArray(new MemoryPoolMXBean[0]), log), "starling-heap-pacer");
-        t.setDaemon(true);
-        t.start();
+        return new HeapPacer(cycles, pools.toArray(new MemoryPoolMXBean[0]), log);
     }
 
     @Override

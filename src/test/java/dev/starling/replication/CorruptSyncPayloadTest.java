@@ -125,6 +125,7 @@ class CorruptSyncPayloadTest {
         try (FakePrimary primary = new FakePrimary(payload, framing.equals("eof"), cut);
              ServerProcess replica = starling ? ServerProcess.starling(opts) : ServerProcess.redis(opts)) {
             List<String> replies = Collections.synchronizedList(new ArrayList<>());
+            replica.awaitReady();
             try (RespClient c = replica.raw()) {
                 assertThat(c.callString("REPLICAOF", "127.0.0.1", Integer.toString(primary.port()))).isEqualTo("+OK\r\n");
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -98,6 +98,23 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("server did not start: " + log());
     }
 
+    /**
+     * Waits until PING answers +PONG: start returns at -LOADING too, and Starling answers -LOADING
+     * from binding its listeners until the start-up load (even of no file) is over.
+     */
+    public ServerProcess awaitReady() {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            try (RespClient c = new RespClient(port)) {
+                if (c.callString("PING").equals("+PONG\r\n")) return this;
+            } catch (RuntimeException e) {
+                if (!alive()) throw new IllegalStateException("server exited: " + log());
+            }
+            sleepQuietly(20);
+        }
+        throw new IllegalStateException("server not ready: " + log());
+    }
+
     public long pid() {
         return process.pid();
     }
