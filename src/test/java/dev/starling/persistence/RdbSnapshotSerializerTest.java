@@ -139,7 +139,9 @@ class RdbSnapshotSerializerTest {
     @Test
     void threaded_everyRepresentation_sameBytesAsSynchronous() throws Exception {
         for (String policy : new String[] {"noeviction", "allkeys-lfu"}) {
-            try (ServerFixture s = ServerFixture.start("--enable-debug-command", "yes", "--maxmemory-policy", policy)) {
+            // lfu-decay-time 0: the FREQ bytes must not depend on a minute passing between the two saves.
+            try (ServerFixture s = ServerFixture.start("--enable-debug-command", "yes", "--maxmemory-policy", policy,
+                    "--lfu-decay-time", "0")) {
                 populate(s);
                 AtomicReference<byte[]> syncBytes = new AtomicReference<>();
                 s.onExecutor(() -> {
