@@ -256,8 +256,16 @@ public final class Server {
         loop.submit(r).get(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Runs r on the executor. Background threads (serializers, loaders, writers) report here when
+     * they finish; after shutdown the executor is gone and such a report has no one left to tell.
+     */
     public void execute(Runnable r) {
-        loop.execute(r);
+        try {
+            loop.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            if (!loop.isShuttingDown()) throw shutDown;
+        }
     }
 
     /** Runs r on the executor after delayMillis (timers: blocked clients' deadlines). */
