@@ -115,7 +115,9 @@ final class HeapPacer implements Runnable {
                 quietSince = now;
                 quietCollected = false;
             }
-            boolean growthDue = used - live > Math.max(MIN_GROWTH, (long) (live * GROWTH));
+            // Generational mode (two pools) has young cycles for growth, and a System.gc() there is a
+            // global cycle marking the old data too: only the quiet cycles are paced there.
+            boolean growthDue = pools.length == 1 && used - live > Math.max(MIN_GROWTH, (long) (live * GROWTH));
             boolean quietDue = !quietCollected && now - quietSince > QUIET_MILLIS * 1_000_000L;
             if (!growthDue && !quietDue) continue;
             try {
