@@ -39,8 +39,6 @@ import static dev.starling.persistence.QuietFiles.deleteQuietly;
  * <p>Everything runs on the executor except the writer thread's part of a BGSAVE.
  */
 public final class RdbPersistence {
-    /** With rdb-key-save-delay set, the hooks' captures reach the (slowed) writer thread in small batches. */
-    public static final long SLOW_BATCH_BYTES = 16L << 10;
     /** CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point BGSAVEs after a failed one. */
     static final int BGSAVE_RETRY_DELAY = 5;
 
@@ -173,7 +171,7 @@ public final class RdbPersistence {
         RdbFileWriter w = new RdbFileWriter(server.keyspace, ch, server.config.rdbcompression,
                 server.config.rdbchecksum, server.config.maxmemoryPolicy, server.usedMemory(),
                 server.replication.rdbPopulateSaveInfo(), false);
-        if (server.config.rdbKeySaveDelay != 0) w.serializer.delayConfig = server.config;
+        w.serializer.applyKeySaveDelay(server.config);
         return w;
     }
 
@@ -239,7 +237,6 @@ public final class RdbPersistence {
         }
         RdbFileWriter w = newWriter(ch);
         RdbSnapshotSerializer ser = w.serializer;
-        if (ser.delayConfig != null) ser.batchBytes = SLOW_BATCH_BYTES;
         Bgsave[] started = new Bgsave[1];
         // Where the file goes is fixed now, as a forked child's copy of the config would be.
         Path dirPath = dir().toPath();

@@ -118,6 +118,18 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
     public long batchBytes = 256 << 10;
     /** rdb-key-save-delay's source, or null for no delay. */
     public Config delayConfig;
+    /** With rdb-key-save-delay set, the hooks' captures reach the (slowed) thread in small batches. */
+    static final long SLOW_BATCH_BYTES = 16L << 10;
+
+    /**
+     * Honours rdb-key-save-delay (Redis's rdbSaveRio sleeps per key for files and sockets alike):
+     * when set, the thread sleeps per key, reading the config live, and batches are small.
+     */
+    public void applyKeySaveDelay(Config config) {
+        if (config.rdbKeySaveDelay == 0) return;
+        delayConfig = config;
+        batchBytes = SLOW_BATCH_BYTES;
+    }
 
     // executor state
     private boolean threaded;

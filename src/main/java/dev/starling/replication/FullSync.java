@@ -131,11 +131,7 @@ final class FullSync implements RdbSink {
         long usedMem = server.usedMemory();
         serializer = new RdbSnapshotSerializer(server.keyspace, this, server.config.rdbcompression, server.config.rdbchecksum,
                 server.config.maxmemoryPolicy, (w, snap) -> RdbFileWriter.saveInfoAuxFields(w, snap, usedMem, aux, false));
-        // rdb-key-save-delay slows a socket transfer too (Redis's rdbSaveRio sleeps per key for both).
-        if (server.config.rdbKeySaveDelay != 0) {
-            serializer.delayConfig = server.config;
-            serializer.batchBytes = dev.starling.persistence.RdbPersistence.SLOW_BATCH_BYTES;
-        }
+        serializer.applyKeySaveDelay(server.config);
         server.log.notice("Background RDB transfer started by pid " + ProcessHandle.current().pid());
         snapshot = serializer.start(server, "starling-fullsync",
                 (err, cancelled) -> server.execute(() -> transferEnded(err, cancelled)));

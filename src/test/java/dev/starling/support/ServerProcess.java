@@ -85,17 +85,7 @@ public final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            try (RespClient c = new RespClient(port)) {
-                String pong = c.callString("PING");
-                if (pong.equals("+PONG\r\n") || pong.startsWith("-LOADING")) return this;
-            } catch (RuntimeException e) {
-                if (!process.isAlive()) throw new IllegalStateException("server exited: " + log());
-                sleepQuietly(20);
-            }
-        }
-        throw new IllegalStateException("server did not start: " + log());
+        return awaitPing(true);
     }
 
     /**
@@ -103,16 +93,22 @@ public final class ServerProcess implements AutoCloseable {
      * from binding its listeners until the start-up load (even of no file) is over.
      */
     public ServerProcess awaitReady() {
+        return awaitPing(false);
+    }
+
+    /** Polls PING until +PONG (or -LOADING, when loadingCounts) for up to 60 s. */
+    private ServerProcess awaitPing(boolean loadingCounts) {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (Instant.now().isBefore(deadline)) {
             try (RespClient c = new RespClient(port)) {
-                if (c.callString("PING").equals("+PONG\r\n")) return this;
+                String pong = c.callString("PING");
+                if (pong.equals("+PONG\r\n") || loadingCounts && pong.startsWith("-LOADING")) return this;
             } catch (RuntimeException e) {
                 if (!alive()) throw new IllegalStateException("server exited: " + log());
             }
             sleepQuietly(20);
         }
-        throw new IllegalStateException("server not ready: " + log());
+        throw new IllegalStateException("server did not answer PING: " + log());
     }
 
     public long pid() {
