@@ -567,14 +567,14 @@ public final class AofPersistence implements StreamConsumer {
         } else {
             // Blocked on nothing, outside the blocking tables: CLIENT UNBLOCK cannot end the wait,
             // as it cannot end Redis's (the caller is the command running).
-            c.flags |= Client.BLOCKED;
+            c.flags |= Client.BLOCKED | Client.RUNNING_OFF_EXECUTOR;
             AofManifest am = manifest;
             Client fake = server.createFakeClient();
             int[] result = {AofLoader.AOF_FAILED};
             server.loading.start("starling-aof-load", loader.totalSize,
                     (fresh, progress) -> result[0] = loader.loadFiles(am, fresh, progress, fake),
                     err -> {
-                        c.flags &= ~Client.BLOCKED;
+                        c.flags &= ~(Client.BLOCKED | Client.RUNNING_OFF_EXECUTOR);
                         if (err instanceof Loading.Cancelled) return; // shutting down: no reply, as Redis exits mid-load
                         if (err != null && !(err instanceof AofLoader.Failed)) server.log.warning("Fatal error loading the AOF: " + err + ". Exiting.");
                         debugLoadAofDone(c, loader, err == null ? result[0] : AofLoader.AOF_FAILED);

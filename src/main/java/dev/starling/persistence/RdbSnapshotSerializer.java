@@ -6,6 +6,7 @@ import dev.starling.keyspace.Keyspace;
 import dev.starling.keyspace.Snapshot;
 import dev.starling.keyspace.SnapshotConsumer;
 import dev.starling.keyspace.SnapshotReader;
+import dev.starling.server.BackgroundPriority;
 import dev.starling.server.Server;
 import dev.starling.types.Hash;
 import dev.starling.types.Listpack;
@@ -459,6 +460,7 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         String err = null;
         boolean cancelled = false;
         try {
+            BackgroundPriority.lowerCurrentThread();
             readSnapshot();
             for (;;) {
                 Batch b = queue.take();

@@ -404,7 +404,7 @@ public final class Blocking {
     private Object blockedClientsInfo() {
         // Redis 7.0 counts clients postponed by CLIENT PAUSE as blocked too.
         int n = 0;
-        for (Client c : server.clients.values()) if (c.has(Client.BLOCKED)) n++;
+        for (Client c : server.clients.values()) if (c.has(Client.BLOCKED) && !c.has(Client.RUNNING_OFF_EXECUTOR)) n++;
         return n;
     }
 

@@ -27,6 +27,12 @@ public final class Client {
             PUBSUB = 1 << 4, MASTER = 1 << 5, REPLICA = 1 << 6, NO_EVICT = 1 << 7, PROTOCOL_ERROR = 1 << 8,
             DIRTY_CAS = 1 << 9, DIRTY_EXEC = 1 << 10, BLOCKED = 1 << 11, UNBLOCKED = 1 << 12, READONLY = 1 << 13,
             NO_TOUCH = 1 << 14, DENY_BLOCKING = 1 << 15;
+    /**
+     * With BLOCKED: the command is still running, off the executor (DEBUG LOADAOF's load). Its
+     * input waits as a blocked client's does, but Redis runs that command on its main thread, so
+     * it is not blocked there: INFO blocked_clients and CLIENT LIST's flag b leave it out.
+     */
+    public static final int RUNNING_OFF_EXECUTOR = 1 << 20;
 
     /**
      * Per-call propagation flags (Redis's CLIENT_FORCE_* and CLIENT_PREVENT_*_PROP), cleared before

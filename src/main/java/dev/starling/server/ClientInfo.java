@@ -16,7 +16,7 @@ public final class ClientInfo {
         if (c.has(Client.MASTER)) f.append('M');
         if (c.has(Client.PUBSUB)) f.append('P');
         if (c.has(Client.MULTI)) f.append('x');
-        if (c.has(Client.BLOCKED)) f.append('b');
+        if (c.has(Client.BLOCKED) && !c.has(Client.RUNNING_OFF_EXECUTOR)) f.append('b');
         if (c.has(Client.DIRTY_CAS)) f.append('d');
         if (c.has(Client.CLOSE_AFTER_REPLY)) f.append('c');
         if (c.has(Client.UNBLOCKED)) f.append('u');
