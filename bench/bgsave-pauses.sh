@@ -7,6 +7,7 @@
 # with a collector pause or a safepoint says so; one that coincides with nothing is scheduling or I/O.
 #   KEYS=5000000 bench/bgsave-pauses.sh        # a quiet machine
 #   KEYS=200000 WINDOW=3 bench/bgsave-pauses.sh
+#   EXTRA_JAVA_OPTS=-Dstarling.background-nice=0 bench/bgsave-pauses.sh   # added to the launcher's defaults
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
@@ -22,7 +23,7 @@ trap 'cleanup; rm -rf "$WORK"' EXIT
 
 gclog="$WORK/gc.log"
 defaults=$(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$here/../bin/starling-server")
-export STARLING_JAVA_OPTS="$defaults -Xlog:gc,gc+phases=debug,safepoint:file=$gclog:time"
+export STARLING_JAVA_OPTS="$defaults ${EXTRA_JAVA_OPTS:-} -Xlog:gc,gc+phases=debug,safepoint:file=$gclog:time"
 start_server "$KIND" --dir "$WORK"
 port=$LAST_PORT pid=$LAST_PID
 echo "$KIND: DEBUG POPULATE $KEYS, then $((3 * WRITE_KEYS)) SETs over $WRITE_KEYS keys ..." >&2

@@ -37,10 +37,10 @@ public final class DebugCommands {
     /** Installs the enable-debug-command check (Redis's allowProtectedAction). */
     static void install(Server server) {
         Command debug = server.commands.find("debug");
-        server.commandFilters.add((c, cmd) -> {
+        server.protectedCheck = (c, cmd) -> {
             if (cmd != debug) return null; // one reference compare per command on the hot path
             return allowProtectedAction(server.config.enableDebugCommand, c) ? null : NOT_ALLOWED;
-        });
+        };
     }
 
     static boolean allowProtectedAction(String setting, Client c) {

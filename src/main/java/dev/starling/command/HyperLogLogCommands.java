@@ -59,8 +59,7 @@ final class HyperLogLogCommands {
         }
         byte[] b = (byte[]) e.value;
         RawString r = new RawString(b, 0);
-        c.db.adjustMemory(MemorySize.ofValue(r) - MemorySize.ofValue(b));
-        e.value = r;
+        c.db.adjustMemory(MemorySize.ofValue(r) - e.setValue(r));
         return r;
     }
 

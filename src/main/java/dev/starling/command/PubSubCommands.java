@@ -44,12 +44,12 @@ public final class PubSubCommands {
         Command[] allowed = new Command[9];
         String[] names = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"};
         for (int i = 0; i < names.length; i++) allowed[i] = t.find(names[i]);
-        server.commandFilters.add((c, cmd) -> {
+        server.pubsubContextCheck = (c, cmd) -> {
             // Only a subset of commands in the context of Pub/Sub in RESP2; RESP3 has no limits.
             if ((c.flags & Client.PUBSUB) == 0 || c.resp != 2) return null;
             for (Command a : allowed) if (a == cmd) return null;
             return Errors.pubsubContext(cmd.fullName);
-        });
+        };
         return ps;
     }
 

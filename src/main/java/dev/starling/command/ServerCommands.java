@@ -32,7 +32,7 @@ final class ServerCommands {
         ClientCommands.install(server);
         SlowLog.install(server);
         LatencyMonitor.install(server);
-        server.callListeners.add(ServerCommands::feedMonitors);
+        server.monitorFeed = ServerCommands::feedMonitors;
         server.clientListeners.add(c -> c.server.monitors.remove(c));
         server.resetListeners.add(c -> {
             if (c.has(Client.MONITOR)) {

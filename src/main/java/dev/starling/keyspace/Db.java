@@ -119,9 +119,9 @@ public final class Db {
     /** Adds a key that must not exist. */
     public KeyEntry add(byte[] key, Object value) {
         KeyEntry e = dict.add(key);
-        e.value = value;
+        e.setValue(value);
         e.lru = ks.initialLru();
-        ks.datasetBytes += MemorySize.ofKey(key) + MemorySize.ofValue(value);
+        ks.datasetBytes += MemorySize.ofKey(key) + e.valueMemory();
         ks.listener.keyModified(this, key);
         ks.addHook.keyAdded(this, key, value);
         ks.listener.keyAdded(this, e.key);
@@ -131,8 +131,8 @@ public final class Db {
     /** Replaces the value of an existing entry; the TTL stays. */
     public void overwrite(KeyEntry e, Object value) {
         if (dict.walks != null) SnapshotWalk.preWrite(dict.walks, e.hash);
-        ks.datasetBytes += MemorySize.ofValue(value) - MemorySize.ofValue(e.value);
-        e.value = value;
+        long old = e.setValue(value);
+        ks.datasetBytes += e.valueMemory() - old;
         ks.listener.keyModified(this, e.key);
     }
 
@@ -157,7 +157,7 @@ public final class Db {
         KeyEntry e = dict.remove(key);
         if (e == null) return false;
         if (expires.size() != 0 && expires.remove(key) != null) ks.datasetBytes -= 32;
-        ks.datasetBytes -= MemorySize.ofKey(e.key) + MemorySize.ofValue(e.value);
+        ks.datasetBytes -= MemorySize.ofKey(e.key) + e.valueMemory();
         ks.listener.keyModified(this, key);
         return true;
     }

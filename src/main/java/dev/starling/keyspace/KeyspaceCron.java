@@ -28,7 +28,7 @@ public final class KeyspaceCron implements Runnable {
     public static KeyspaceCron install(Server server) {
         KeyspaceCron cron = new KeyspaceCron(server);
         server.cronHooks.add(cron);
-        server.commandFilters.add(cron.eviction);
+        server.oomCheck = cron.eviction;
         // Redis runs the fast cycle in beforeSleep; the closest point here is the end of each input batch.
         server.afterBatchHooks.add(cron::fastExpireCycle);
         return cron;

@@ -46,7 +46,7 @@ public final class Info {
     public static Info register(Server server) {
         Info info = new Info(server);
         server.commands.bind("info", info::infoCommand);
-        server.callListeners.add(info::afterCall);
+        server.latencyHistogram = info::afterCall;
         server.cronHooks.add(info::cron);
         server.resetStatHooks.add(info::resetStats);
         info.lastSampleMillis = server.clock.millis();

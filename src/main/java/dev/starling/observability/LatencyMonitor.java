@@ -36,7 +36,6 @@ public final class LatencyMonitor implements Server.CallListener {
     /** Creates the server's latency monitor and records "command"/"fast-command" after every command. */
     public static void install(Server server) {
         server.latency = new LatencyMonitor(server);
-        server.callListeners.add(server.latency);
     }
 
     public static void register(CommandTable t) {

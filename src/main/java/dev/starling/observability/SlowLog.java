@@ -33,7 +33,6 @@ public final class SlowLog implements Server.CallListener {
     /** Creates the server's slow log and hooks it after every command. */
     public static void install(Server server) {
         server.slowlog = new SlowLog(server);
-        server.callListeners.add(server.slowlog);
     }
 
     public static void register(CommandTable t) {

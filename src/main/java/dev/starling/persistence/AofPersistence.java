@@ -132,7 +132,7 @@ public final class AofPersistence implements StreamConsumer {
     /** Creates the subsystem and hooks it into the server (filter, cron, INFO, shutdown, config, replies). */
     public static AofPersistence install(Server server) {
         AofPersistence p = new AofPersistence(server);
-        server.commandFilters.add(p::checkDiskError);
+        server.aofMisconfCheck = p::checkDiskError;
         server.cronHooks.add(p::cron);
         server.shutdownHooks.add(p::beforeShutdown);
         server.replyBarrier = p::hold;

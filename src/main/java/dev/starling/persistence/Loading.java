@@ -73,10 +73,10 @@ public final class Loading {
         this.server = server;
     }
 
-    /** Installs the -LOADING filter; after the filters Redis's processCommand runs before its loading check. */
+    /** Installs the -LOADING check. */
     public void install() {
         Command exec = server.commands.find("exec");
-        server.commandFilters.add((c, cmd) -> denyLoading(c, cmd, exec));
+        server.loadingCheck = (c, cmd) -> denyLoading(c, cmd, exec);
         server.shutdownHooks.add(this::cancel);
         server.infoFields.put("loading", () -> active && !async ? 1 : 0);
         server.infoFields.put("async_loading", () -> async ? 1 : 0);

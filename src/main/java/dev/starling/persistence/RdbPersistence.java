@@ -88,7 +88,7 @@ public final class RdbPersistence {
     public static RdbPersistence install(Server server) {
         RdbPersistence p = new RdbPersistence(server);
         server.cronHooks.add(p::cron);
-        server.commandFilters.add(p::checkDiskError);
+        server.rdbMisconfCheck = p::checkDiskError;
         server.shutdownSaver = p::saveBeforeShutdown;
         server.infoFields.put("rdb_bgsave_in_progress", () -> p.bgsave != null ? 1 : 0);
         server.infoFields.put("rdb_last_bgsave_status", () -> p.lastBgsaveOk ? "ok" : "err");

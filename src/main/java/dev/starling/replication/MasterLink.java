@@ -191,10 +191,9 @@ public final class MasterLink {
     }
 
     /**
-     * Binds REPLICAOF, SLAVEOF and ROLE, adds the READONLY check, wires replica expiry, the cron
-     * and INFO, and starts following the master named by replicaof in the config, if any. Call
-     * after the MISCONF check is installed (Redis checks READONLY after it), then
-     * {@link #installStaleCheck} after the pub/sub context check.
+     * Binds REPLICAOF, SLAVEOF and ROLE, sets the READONLY and MASTERDOWN checks, wires replica
+     * expiry, the cron and INFO, and starts following the master named by replicaof in the config,
+     * if any.
      */
     public static MasterLink install(Server server) {
         MasterLink r = new MasterLink(server);
@@ -204,7 +203,8 @@ public final class MasterLink {
         // ROLE on a primary stays the primary side's (installed before this), if there is one.
         r.primaryRole = server.commands.find("role").handler;
         server.commands.bind("role", r::roleCommand);
-        server.commandFilters.add(r::checkReadOnly);
+        server.readOnlyCheck = r::checkReadOnly;
+        server.masterDownCheck = r::checkStale;
         server.cronHooks.add(r::cron);
         server.infoFields.put("total_net_repl_input_bytes", () -> r.netReplInputBytes);
         server.keyspace.expireHook = new Keyspace.ExpireHook() {
@@ -225,11 +225,6 @@ public final class MasterLink {
             r.setState(State.CONNECT); // the cron connects, as Redis does at start
         }
         return r;
-    }
-
-    /** Adds the MASTERDOWN check; Redis makes it after the pub/sub context check. */
-    public void installStaleCheck() {
-        server.commandFilters.add(this::checkStale);
     }
 
     /**

@@ -98,7 +98,7 @@ public final class Primary implements dev.starling.server.Shutdown.Replicas {
         server.commands.bind("replconf", p::replconfCommand);
         server.commands.bind("wait", p::waitCommand);
         server.commands.bind("role", p::roleCommand);
-        server.commandFilters.add(p::checkGoodReplicas);
+        server.noReplicasCheck = p::checkGoodReplicas;
         server.cronHooks.add(p::cron);
         server.clientListeners.add(p::clientClosed);
         server.infoFields.put("sync_full", () -> p.statSyncFull);
