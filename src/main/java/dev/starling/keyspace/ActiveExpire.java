@@ -54,16 +54,15 @@ public final class ActiveExpire {
 
     /** Runs one SLOW (cron) or FAST cycle over ks; a no-op where keys may not be deleted (replicas). */
     public void cycle(Keyspace ks, int type) {
-        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return;
         int effort = config.activeExpireEffort - 1;
+        long acceptableStale = ACCEPTABLE_STALE - effort;
+        // A FAST cycle is only worth it if the last cycle ran out of time or many keys are stale
+        // (checked first: this runs after every input batch).
+        if (type == FAST && !timelimitExit && ks.expiredStaleRatio * 100 < acceptableStale) return;
+        if (ks.expireHook != null && !ks.expireHook.mayDelete()) return;
         long keysPerLoop = KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * effort;
         long fastDuration = FAST_DURATION_US + FAST_DURATION_US / 4 * effort;
         long slowTimePerc = SLOW_TIME_PERC + 2L * effort;
-        long acceptableStale = ACCEPTABLE_STALE - effort;
-
-        // A FAST cycle is only worth it if the last cycle ran out of time or many keys are stale
-        // (checked before reading the clock: this runs after every input batch).
-        if (type == FAST && !timelimitExit && ks.expiredStaleRatio * 100 < acceptableStale) return;
         long start = clock.nanos() / 1000;
         if (type == FAST) {
             // ... and not more often than twice its own duration.
