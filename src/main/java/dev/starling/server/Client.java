@@ -60,6 +60,12 @@ public final class Client {
      */
     public byte[][] propagateArgv;
     public Command cmd, lastCmd;
+    /**
+     * The last command name looked up and what it found. The parser hands the same byte[] for a
+     * repeated name, so a pipeline of one command looks it up once (names never change at run time).
+     */
+    byte[] lookedUpName;
+    Command lookedUp;
 
     public Db db;
     public int resp = 2;

@@ -665,7 +665,15 @@ public final class Server {
      * command, arity, authentication, then the registered filters, then {@link #call}.
      */
     public void processCommand(Client c) {
-        Command cmd = commands.lookup(c.argv[0]);
+        byte[] name = c.argv[0];
+        Command cmd;
+        if (name == c.lookedUpName) {
+            cmd = c.lookedUp;
+        } else {
+            cmd = commands.lookup(name);
+            c.lookedUpName = name;
+            c.lookedUp = cmd;
+        }
         if (cmd != null && cmd.isContainer() && c.argc >= 2) {
             Command sub = CommandTable.lookupSub(cmd, c.argv[1]);
             if (sub == null) {
