@@ -7,7 +7,6 @@ import dev.starling.persistence.RdbSnapshotSerializer;
 import dev.starling.server.Server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.DefaultFileRegion;
 
 import java.io.IOException;
@@ -26,7 +25,7 @@ import java.util.ArrayList;
  * <h2>Disk target</h2>
  * A BGSAVE through {@link dev.starling.persistence.RdbPersistence} (dbfilename is written, as
  * Redis's replication BGSAVE does); when it ends each replica gets {@code $<len>\r\n} and the file
- * (a zero-copy file region), then goes online.
+ * (zero-copy file regions, one slice per event-loop turn), then goes online.
  *
  * <h2>Socket target (diskless)</h2>
  * An {@link RdbSnapshotSerializer} (its thread walks the snapshot and encodes) streams
@@ -103,17 +102,50 @@ final class FullSync implements RdbSink {
             return;
         }
         r.state = ReplicaLink.SEND_BULK;
-        Channel ch = r.client.channel;
         primary.write(r, ("$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII), false);
         primary.statNetReplOutputBytes += size;
-        ChannelFuture f = ch.writeAndFlush(new DefaultFileRegion(fc, 0, size));
-        f.addListener(done -> {
+        sendFileFrom(r, fc, 0, size);
+    }
+
+    /**
+     * The file goes out one slice per event-loop turn (Redis writes 16 KB per writable event):
+     * one region for the whole file would let a single flush copy megabytes into the socket
+     * while the clients' events wait behind it.
+     */
+    static final long FILE_SLICE = 256 << 10;
+
+    private void sendFileFrom(ReplicaLink r, FileChannel fc, long pos, long size) {
+        long n = Math.min(FILE_SLICE, size - pos);
+        Channel ch = r.client.channel;
+        ch.writeAndFlush(new FileSlice(fc, pos, n)).addListener(done -> {
+            boolean sending = done.isSuccess() && r.state == ReplicaLink.SEND_BULK;
+            if (sending && pos + n < size) {
+                ch.eventLoop().execute(() -> sendFileFrom(r, fc, pos + n, size));
+                return;
+            }
+            closeQuietly(fc);
             targets.remove(r);
             r.sync = null;
-            if (done.isSuccess() && r.state == ReplicaLink.SEND_BULK) {
-                if (primary.replicaPutOnline(r)) primary.pump(r);
-            }
+            if (sending && primary.replicaPutOnline(r)) primary.pump(r);
         });
+    }
+
+    /** A slice of the RDB file; the file stays open for the next one (DefaultFileRegion would close it). */
+    private static final class FileSlice extends DefaultFileRegion {
+        FileSlice(FileChannel file, long position, long count) {
+            super(file, position, count);
+        }
+
+        @Override
+        protected void deallocate() {}
+    }
+
+    private static void closeQuietly(FileChannel fc) {
+        try {
+            fc.close();
+        } catch (IOException ignored) {
+            // read-only: nothing to lose
+        }
     }
 
     // ---------------------------------------------------------------- sockets

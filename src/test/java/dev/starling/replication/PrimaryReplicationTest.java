@@ -184,6 +184,15 @@ class PrimaryReplicationTest {
         try (ServerFixture s = starling("--repl-diskless-sync", diskless ? "yes" : "no");
              Jedis j = s.jedis()) {
             populate(j);
+            // Random values the RDB cannot compress: the file goes out in several slices.
+            Random rnd = new Random(7);
+            Pipeline pl = j.pipelined();
+            for (int i = 0; i < 4000; i++) {
+                byte[] v = new byte[300];
+                rnd.nextBytes(v);
+                pl.set(("bulk:" + i).getBytes(StandardCharsets.UTF_8), v);
+            }
+            pl.sync();
             try (RedisReference r = replicaOf(s)) {
                 awaitInSync(s, r);
                 writeLoad(j, 5000, 1);
@@ -200,6 +209,7 @@ class PrimaryReplicationTest {
                     assertThat(log).contains("Streamed RDB transfer with replica 127.0.0.1:" + r.port() + " succeeded (socket)");
                 } else {
                     assertThat(dir.resolve("dump.rdb")).exists();
+                    assertThat(dir.resolve("dump.rdb").toFile().length()).isGreaterThan(3 * FullSync.FILE_SLICE);
                 }
             }
         }
