@@ -193,10 +193,18 @@ final class ZSetCommands {
             c.addReplyError(Errors.ZADD_INCR_PAIR);
             return;
         }
-        double[] scores = new double[elements];
-        for (int j = 0; j < elements; j++) {
-            if (!c.getDouble(c.argv[scoreidx + j * 2], null)) return;
-            scores[j] = c.dval;
+        // One pair (the usual case) needs no array.
+        double score0 = 0;
+        double[] scores = null;
+        if (elements == 1) {
+            if (!c.getDouble(c.argv[scoreidx], null)) return;
+            score0 = c.dval;
+        } else {
+            scores = new double[elements];
+            for (int j = 0; j < elements; j++) {
+                if (!c.getDouble(c.argv[scoreidx + j * 2], null)) return;
+                scores[j] = c.dval;
+            }
         }
 
         KeyEntry e = c.db.lookupKeyWrite(key);
@@ -221,10 +229,11 @@ final class ZSetCommands {
         }
         long before = z.memoryBytes();
         long entries = maxEntries(c), value = maxValue(c);
-        double[] newscore = new double[1];
+        // Only INCR replies with the resulting score (and has a single pair).
+        double[] newscore = incr ? new double[1] : null;
         boolean nan = false;
         for (int j = 0; j < elements; j++) {
-            int ret = z.add(scores[j], c.argv[scoreidx + 1 + j * 2], flags, newscore, entries, value);
+            int ret = z.add(scores == null ? score0 : scores[j], c.argv[scoreidx + 1 + j * 2], flags, newscore, entries, value);
             if ((ret & ZSet.OUT_NAN) != 0) {
                 nan = true;
                 break;
@@ -232,7 +241,7 @@ final class ZSetCommands {
             if ((ret & ZSet.OUT_ADDED) != 0) added++;
             if ((ret & ZSet.OUT_UPDATED) != 0) updated++;
             if ((ret & ZSet.OUT_NOP) == 0) processed++;
-            score = newscore[0];
+            if (incr) score = newscore[0];
         }
         if (nan) {
             c.addReplyError(Errors.ZSET_NAN);

@@ -485,7 +485,7 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
     /**
      * zsetAdd: adds or updates ele with score under the IN_* flags; returns OUT_* flags (OUT_NAN
      * means the operation failed: the score or the incremented score is NaN). The resulting score
-     * goes to newscore[0] unless nothing was done. Converts to skiplist when the listpack would
+     * goes to newscore[0] (when newscore is not null) unless nothing was done. Converts to skiplist when the listpack would
      * exceed maxEntries or ele exceeds maxValue. The caller stores ele itself, so it must not be
      * modified afterwards.
      */
@@ -496,52 +496,58 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
             int eptr = zzlFind(lp, ele);
             if (eptr >= 0) {
                 double curscore = zzlGetScore(lp, Listpack.next(lp, eptr));
-                int out = updateOutcome(score, curscore, inFlags, newscore);
+                int out = updateOutcome(score, curscore, inFlags);
                 if (out != UPDATE) return out;
+                if ((inFlags & IN_INCR) != 0) score += curscore;
+                if (newscore != null) newscore[0] = score;
+                if (score == curscore) return 0;
                 lp = zzlDelete(lp, eptr);
-                lp = zzlInsert(lp, ele, newscore[0]);
+                lp = zzlInsert(lp, ele, score);
                 return OUT_UPDATED;
             }
             if (xx) return OUT_NOP;
             if (Listpack.size(lp) / 2 + 1 <= maxEntries && ele.length <= maxValue && lpSafeToAdd(lp, ele.length)) {
                 lp = zzlInsert(lp, ele, score);
-                newscore[0] = score;
+                if (newscore != null) newscore[0] = score;
                 return OUT_ADDED;
             }
             convertToSkiplist();
         }
         Node x = dict.get(ele);
         if (x != null) {
-            int out = updateOutcome(score, x.score, inFlags, newscore);
+            double curscore = x.score;
+            int out = updateOutcome(score, curscore, inFlags);
             if (out != UPDATE) return out;
-            zsl.updateScore(x, newscore[0]);
+            if ((inFlags & IN_INCR) != 0) score += curscore;
+            if (newscore != null) newscore[0] = score;
+            if (score == curscore) return 0;
+            zsl.updateScore(x, score);
             return OUT_UPDATED;
         }
         if (xx) return OUT_NOP;
         x = dict.add(ele);
         x.score = score;
         zsl.insertNew(x);
-        newscore[0] = score;
+        if (newscore != null) newscore[0] = score;
         return OUT_ADDED;
     }
 
-    /** {@link #updateOutcome}'s answer when the member must move to newscore[0]. */
+    /** {@link #updateOutcome}'s answer when the member takes the new (possibly incremented) score. */
     private static final int UPDATE = -1;
 
     /**
      * zsetAdd's rules for a member already present: NX leaves it, INCR adds (NaN fails), GT / LT
      * leave it unless the score grows / shrinks. Returns the OUT_* flags to return as they are, or
-     * {@link #UPDATE} when the score changes (newscore[0] is then the new one).
+     * {@link #UPDATE} when the member takes the new score (score, plus curscore under INCR).
      */
-    private static int updateOutcome(double score, double curscore, int inFlags, double[] newscore) {
+    private static int updateOutcome(double score, double curscore, int inFlags) {
         if ((inFlags & IN_NX) != 0) return OUT_NOP;
         if ((inFlags & IN_INCR) != 0) {
             score += curscore;
             if (Double.isNaN(score)) return OUT_NAN;
         }
         if (((inFlags & IN_LT) != 0 && score >= curscore) || ((inFlags & IN_GT) != 0 && score <= curscore)) return OUT_NOP;
-        newscore[0] = score;
-        return score != curscore ? UPDATE : 0;
+        return UPDATE;
     }
 
     /** zsetScore: the member's score, or NaN if it is not in the set. */

@@ -229,6 +229,13 @@ public final class ZSkiplist {
         }
         update[0] = p;
         rank[0] = r;
+        link(x);
+    }
+
+    /** The linking half of zslInsert: update and rank hold x's predecessors and their ranks. */
+    private void link(Node x) {
+        Node[] update = this.update;
+        int[] rank = this.rank;
         int lvl = x.level();
         if (lvl > level) {
             for (int i = level; i < lvl; i++) {
@@ -314,10 +321,127 @@ public final class ZSkiplist {
             x.score = newscore;
             return;
         }
-        findUpdate(x.score, x.key, update);
-        deleteNode(x, update);
+        move(x, newscore);
+    }
+
+    /** Predecessors of the node being moved and their ranks (the move's delete half). */
+    private final Node[] delUpdate = new Node[MAXLEVEL];
+    private final int[] delRank = new int[MAXLEVEL];
+
+    /**
+     * Unlinks x and relinks it at newscore, finding both places in ONE walk from the header: the
+     * walk towards x and the walk towards (newscore, x) advance in lockstep, so the CPU overlaps
+     * the cache misses of the two independent pointer chases, where a delete search followed by an
+     * insert search pays them one after the other (the searches miss on most steps below the top
+     * levels of a large set, and dominated ZADD's profile). The insert walk sees x still linked at
+     * its old score; afterwards its ranks past x drop by one and a predecessor that is x becomes
+     * x's own predecessor, which is exactly what a search after the delete would have found.
+     */
+    private void move(Node x, double newscore) {
+        Node[] du = delUpdate, iu = update;
+        int[] dr = delRank, ir = rank;
+        double oldscore = x.score;
+        byte[] ele = x.key;
+        Node d = header, p = header, f;
+        int rd = 0, ri = 0;
+        boolean md, mi;
+        int levels = level;
+        for (int i = levels - 1; i >= INLINE_LEVELS; i--) {
+            int k = i - INLINE_LEVELS;
+            md = mi = true;
+            do {
+                if (md) {
+                    if ((f = d.up[k]) != null && before(f, oldscore, ele)) {
+                        rd += d.upSpan[k];
+                        d = f;
+                    } else md = false;
+                }
+                if (mi) {
+                    if ((f = p.up[k]) != null && before(f, newscore, ele)) {
+                        ri += p.upSpan[k];
+                        p = f;
+                    } else mi = false;
+                }
+            } while (md | mi);
+            du[i] = d;
+            dr[i] = rd;
+            iu[i] = p;
+            ir[i] = ri;
+        }
+        // The inline levels, unrolled as in insert.
+        if (levels > 2) {
+            md = mi = true;
+            do {
+                if (md) {
+                    if ((f = d.next2) != null && before(f, oldscore, ele)) {
+                        rd += d.span2;
+                        d = f;
+                    } else md = false;
+                }
+                if (mi) {
+                    if ((f = p.next2) != null && before(f, newscore, ele)) {
+                        ri += p.span2;
+                        p = f;
+                    } else mi = false;
+                }
+            } while (md | mi);
+            du[2] = d;
+            dr[2] = rd;
+            iu[2] = p;
+            ir[2] = ri;
+        }
+        if (levels > 1) {
+            md = mi = true;
+            do {
+                if (md) {
+                    if ((f = d.next1) != null && before(f, oldscore, ele)) {
+                        rd += d.span1;
+                        d = f;
+                    } else md = false;
+                }
+                if (mi) {
+                    if ((f = p.next1) != null && before(f, newscore, ele)) {
+                        ri += p.span1;
+                        p = f;
+                    } else mi = false;
+                }
+            } while (md | mi);
+            du[1] = d;
+            dr[1] = rd;
+            iu[1] = p;
+            ir[1] = ri;
+        }
+        md = mi = true;
+        do {
+            if (md) {
+                if ((f = d.next0) != null && before(f, oldscore, ele)) {
+                    rd++;
+                    d = f;
+                } else md = false;
+            }
+            if (mi) {
+                if ((f = p.next0) != null && before(f, newscore, ele)) {
+                    ri++;
+                    p = f;
+                } else mi = false;
+            }
+        } while (md | mi);
+        du[0] = d;
+        iu[0] = p;
+        ir[0] = ri;
+        if (d.next0 != x) throw new IllegalStateException("skiplist node not found");
+        int rankX = rd + 1;
+        deleteNode(x, du);
+        for (int i = 0; i < levels; i++) {
+            if (iu[i] == x) {
+                iu[i] = du[i];
+                ir[i] = i == 0 ? rd : dr[i];
+            } else if (ir[i] > rankX) {
+                ir[i]--;
+            }
+        }
         x.score = newscore;
-        insert(x);
+        link(x);
     }
 
     // ---------------------------------------------------------------- rank

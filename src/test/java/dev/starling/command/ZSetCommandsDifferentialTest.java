@@ -289,4 +289,54 @@ class ZSetCommandsDifferentialTest extends ZSetTestSupport {
             }
         }
     }
+
+    // ---------------------------------------------------------------- score updates (skiplist)
+
+    /**
+     * Score updates on a skiplist zset, every way ZADD / ZINCRBY can change a member: in place
+     * (the new score still between its neighbours), moves across ties on score (member order
+     * decides), to and from ±inf, INCR to NaN (an error, nothing changes), and NX / XX / GT / LT /
+     * CH / INCR with one and several pairs; replies, order and ranks as Redis's, in RESP2 and RESP3.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void zadd_scoreUpdates_inPlaceMovesTiesAndFlags_asRedis(int proto) {
+        diff.protocol(proto);
+        java.util.Random r = new java.util.Random(proto);
+        List<String> a = new ArrayList<>(List.of("ZADD", "z"));
+        for (int i = 0; i < 300; i++) {
+            a.add(Integer.toString(i % 7));
+            a.add("m" + i);
+        }
+        diff.same(a.toArray(new String[0]));
+        assertThat(diff.same("OBJECT", "ENCODING", "z")).contains("skiplist");
+        String[][] flagSets = {{}, {"CH"}, {"NX"}, {"XX"}, {"GT"}, {"LT"}, {"GT", "CH"}, {"LT", "CH"}, {"XX", "GT", "CH"},
+                {"INCR"}, {"XX", "INCR"}, {"NX", "INCR"}, {"GT", "INCR"}, {"LT", "INCR"}};
+        String[] odd = {"inf", "-inf", "+inf", "0", "-0", "0.5", "1e300", "-1e-300", "3.0000000000000004", "nan"};
+        for (int op = 0; op < 1500; op++) {
+            List<String> cmd = new ArrayList<>(List.of("ZADD", "z"));
+            Collections.addAll(cmd, flagSets[r.nextInt(flagSets.length)]);
+            boolean incr = cmd.contains("INCR");
+            int pairs = incr ? 1 : 1 + (r.nextInt(4) == 0 ? r.nextInt(3) : 0);
+            for (int p = 0; p < pairs; p++) {
+                int k = r.nextInt(10);
+                String score;
+                if (k < 2) score = odd[r.nextInt(odd.length)];
+                else if (k < 4) score = (r.nextInt(7)) + "." + r.nextInt(10); // between or on the ties
+                else score = Integer.toString(r.nextInt(8) - 1); // onto a tie group
+                cmd.add(score);
+                cmd.add("m" + r.nextInt(320)); // mostly present, sometimes new
+            }
+            diff.same(cmd.toArray(new String[0]));
+            if (r.nextInt(8) == 0) diff.same("ZINCRBY", "z", r.nextBoolean() ? "0.25" : "-1", "m" + r.nextInt(300));
+            if (op % 50 == 0) {
+                diff.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+                diff.same("ZRANK", "z", "m" + r.nextInt(300));
+                diff.same("ZREVRANK", "z", "m" + r.nextInt(300));
+                assertThat(validate(diff.starling)).as("after op %d", op).isNull();
+            }
+        }
+        diff.same("ZRANGE", "z", "0", "-1", "WITHSCORES");
+        sameEncodingAndDigest("z");
+    }
 }

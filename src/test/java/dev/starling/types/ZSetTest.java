@@ -238,4 +238,52 @@ class ZSetTest {
         assertThat(copy.validate()).isNull();
         assertThat(copy.rank(b("m50"), true)).isEqualTo(0);
     }
+
+    /**
+     * Score updates that move a node (ZSkiplist.move finds both places in one walk): every kind of
+     * move — to a neighbour's place, past it, across ties on score (member order decides), to the
+     * ends, into and out of the top levels — checked against a model after every update.
+     */
+    @Test
+    void skiplist_moves_matchModelAfterEveryUpdate() {
+        Random r = new Random(17);
+        for (int round = 0; round < 6; round++) {
+            ZSet z = ZSet.createSkiplist();
+            TreeMap<Key, Boolean> model = new TreeMap<>();
+            java.util.HashMap<String, Double> scores = new java.util.HashMap<>();
+            double[] ns = new double[1];
+            int members = round < 3 ? 40 : 3000;
+            int distinct = round % 3 == 0 ? 3 : round % 3 == 1 ? members : members * 10;
+            for (int op = 0; op < 4000; op++) {
+                String m = "m" + r.nextInt(members);
+                double score;
+                Double cur = scores.get(m);
+                int kind = r.nextInt(8);
+                if (cur != null && kind == 0) score = cur + (r.nextBoolean() ? 1 : -1); // next door
+                else if (cur != null && kind == 1) score = cur + r.nextGaussian() * 0.01;
+                else if (kind == 2) score = r.nextBoolean() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                else score = r.nextInt(distinct);
+                Node before = z.dict.get(b(m));
+                z.add(score, b(m), 0, ns, 0, 64);
+                if (before != null) assertThat(z.dict.get(b(m))).isSameAs(before);
+                Double old = scores.put(m, score);
+                if (old != null) model.remove(new Key(old, b(m)));
+                model.put(new Key(score, b(m)), true);
+                if (members < 100 || op % 97 == 0) {
+                    assertThat(z.validate()).as("round %d op %d", round, op).isNull();
+                    int rank = 1;
+                    Node x = z.zsl.first();
+                    for (Key key : model.keySet()) {
+                        assertThat(x.key).isEqualTo(key.member());
+                        assertThat(x.score).isEqualTo(key.score());
+                        if (members < 100) assertThat(z.zsl.getRank(x.score, x.key)).isEqualTo(rank);
+                        x = x.next();
+                        rank++;
+                    }
+                    assertThat(x).isNull();
+                }
+            }
+            assertThat(z.validate()).isNull();
+        }
+    }
 }
