@@ -64,6 +64,11 @@ public final class Dict<E extends DictEntry> {
     SnapshotWalk[] walks;
     /** Odd while the tables' structure is changing (see {@link #readBegin}). */
     private int moveSeq;
+    /**
+     * Bytes its owner accounts to the entries beyond the tables (a set's member objects and
+     * arrays), kept here for the owner's memory estimate so the owner needs no field of its own.
+     */
+    public long payloadBytes;
 
     private static final VarHandle MOVE_SEQ, SLOT;
 

@@ -285,7 +285,7 @@ public final class Hash implements ObjectEncoding.Typed, Digest.Digestible, Dupl
     }
 
     /** Bytes of this object, the Table and the Dict object (object headers, compressed references). */
-    private static final long HASH_BYTES = 16, TABLE_BYTES = 24, DICT_BYTES = 48, FIELD_BYTES = 32;
+    private static final long HASH_BYTES = 16, TABLE_BYTES = 24, DICT_BYTES = 56, FIELD_BYTES = 32;
 
     @Override
     public long memoryBytes() {

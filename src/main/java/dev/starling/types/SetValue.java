@@ -43,17 +43,18 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
     public static Dict<Member> newMemberDict() {
         return new Dict<>(MEMBERS);
     }
-    /** Object header plus the encoding pointer and the member-bytes counter. */
-    private static final long SET_BYTES = 24;
-    /** The Dict object (header, three references, five ints). */
-    private static final long DICT_BYTES = 48;
+    /** Object header plus the encoding pointer. */
+    private static final long SET_BYTES = 16;
+    /** The Dict object (header, four references, five ints, a flag, payloadBytes). */
+    private static final long DICT_BYTES = 56;
     /** Member object (header + key, hash, next). */
     private static final long ENTRY_BYTES = 24;
 
-    /** byte[] intset, or Dict of members. */
+    /**
+     * byte[] intset, or Dict of members (whose payloadBytes sums the members' entry and array
+     * bytes): one field, so 100,000 small intsets cost no counter each.
+     */
     private Object ptr;
-    /** Sum over members of entry + array bytes (hashtable only). */
-    private long memberBytes;
 
     private SetValue(Object ptr) {
         this.ptr = ptr;
@@ -126,7 +127,7 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         Dict<Member> d = dict();
         if (d.get(value) != null) return false;
         d.add(value);
-        memberBytes += ENTRY_BYTES + MemorySize.ofArray(value.length);
+        d.payloadBytes += ENTRY_BYTES + MemorySize.ofArray(value.length);
         return true;
     }
 
@@ -143,7 +144,7 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         Dict<Member> d = dict();
         Member m = d.remove(value);
         if (m == null) return false;
-        memberBytes -= ENTRY_BYTES + MemorySize.ofArray(m.key.length);
+        d.payloadBytes -= ENTRY_BYTES + MemorySize.ofArray(m.key.length);
         // Redis: if (htNeedsResize(dict)) dictResize(dict).
         d.shrinkIfNeeded();
         return true;
@@ -184,8 +185,8 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
             d.add(m);
             bytes += ENTRY_BYTES + MemorySize.ofArray(m.length);
         }
+        d.payloadBytes = bytes;
         ptr = d;
-        memberBytes = bytes;
     }
 
     /** A random integer member of a non-empty intset-encoded set (intsetRandom). */
@@ -299,9 +300,8 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         Dict<Member> d = new Dict<>(MEMBERS);
         d.expand(src.size());
         for (byte[] m : members()) d.add(m);
-        SetValue copy = new SetValue(d);
-        copy.memberBytes = memberBytes;
-        return copy;
+        d.payloadBytes = src.payloadBytes;
+        return new SetValue(d);
     }
 
     @Override
@@ -311,7 +311,7 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         long n = dict().size();
         long buckets = 4;
         while (buckets < n) buckets <<= 1;
-        return SET_BYTES + DICT_BYTES + MemorySize.ofArray((int) (buckets * 4)) + memberBytes;
+        return SET_BYTES + DICT_BYTES + MemorySize.ofArray((int) (buckets * 4)) + dict().payloadBytes;
     }
 
     /** Checks the encoding's invariants and the member-bytes count; for tests. Returns an error or null. */
@@ -319,7 +319,7 @@ public final class SetValue implements ObjectEncoding.Typed, Digest.Digestible, 
         if (ptr instanceof byte[] is) return IntSet.validate(is) ? null : "bad intset layout";
         long bytes = 0;
         for (byte[] m : members()) bytes += ENTRY_BYTES + MemorySize.ofArray(m.length);
-        if (bytes != memberBytes) return "memberBytes " + memberBytes + " but recount gives " + bytes;
+        if (bytes != dict().payloadBytes) return "member bytes " + dict().payloadBytes + " but recount gives " + bytes;
         return dict().validate();
     }
 }
