@@ -22,7 +22,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.SocketChannel;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -99,7 +98,6 @@ public final class MasterLink {
         }
     }
 
-    private static final Class<? extends SocketChannel> SOCKET_CHANNEL = dev.starling.server.Transport.CURRENT.socketChannel();
     private static final int EOF_MARK_SIZE = 40;
     private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK"), NEWLINE = {'\n'};
 
@@ -428,7 +426,7 @@ public final class MasterLink {
         if (server.isShuttingDown()) return;
         Bootstrap b = new Bootstrap()
                 .group(server.eventLoop())
-                .channel(SOCKET_CHANNEL)
+                .channel(server.transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0) // the cron times the connect out, after repl-timeout
                 .handler(new LinkHandler());

@@ -51,6 +51,9 @@ public final class Server {
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
+    /** Netty's transport for listeners, clients and the replica's link; tests may set it before start. */
+    public Transport transport = Transport.CURRENT;
+
     /** Absolute path of the server executable (INFO executable); set by Main. */
     public String executable = "";
     public final long startMillis;
@@ -128,7 +131,6 @@ public final class Server {
      * logging Redis's "Failed listening on port" line.
      */
     public void start() throws Exception {
-        Transport transport = Transport.CURRENT;
         log.verbose(transport.describe());
         IoHandlerFactory io = transport.ioHandlerFactory();
         loop = new MultiThreadIoEventLoopGroup(1, io);

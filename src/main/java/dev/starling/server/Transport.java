@@ -67,8 +67,17 @@ public enum Transport {
     String describe() {
         String requested = System.getProperty("starling.transport", "");
         String s = "Network transport: " + name;
-        if (!requested.isEmpty() && !requested.equals(name)) s += " (" + requested + " is not available)";
+        if (this == CURRENT && !requested.isEmpty() && !requested.equals(name)) s += " (" + requested + " is not available)";
         return s;
+    }
+
+    /** Whether this transport can run here (tests skip the others). */
+    public boolean isAvailable() {
+        return switch (this) {
+            case IO_URING -> IoUring.isAvailable();
+            case EPOLL -> Epoll.isAvailable();
+            case NIO -> true;
+        };
     }
 
     public IoHandlerFactory ioHandlerFactory() {
@@ -164,18 +173,23 @@ public enum Transport {
 
     /** send(2) with MSG_DONTWAIT | MSG_NOSIGNAL; linked on first use, so only io_uring servers link it. */
     private static final class UringSend {
-        static final boolean ENABLED = !Boolean.getBoolean("starling.transport.noDirectWrite");
         private static final int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
-        private static final MethodHandle SEND;
+        private static final MethodHandle SEND = link();
+        static final boolean ENABLED = SEND != null && !Boolean.getBoolean("starling.transport.noDirectWrite");
 
-        static {
-            Linker linker = Linker.nativeLinker();
-            // The buffer pointer passes as a long (same register class on x86-64 and aarch64): no
-            // MemorySegment per call. critical: no thread-state transition for a non-blocking call.
-            SEND = linker.downcallHandle(linker.defaultLookup().find("send").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                    Linker.Option.critical(false));
+        /** The downcall, or null where native access is denied (replies then take Netty's path). */
+        private static MethodHandle link() {
+            try {
+                Linker linker = Linker.nativeLinker();
+                // The buffer pointer passes as a long (same register class on x86-64 and aarch64): no
+                // MemorySegment per call. critical: no thread-state transition for a non-blocking call.
+                return linker.downcallHandle(linker.defaultLookup().find("send").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                        Linker.Option.critical(false));
+            } catch (Throwable t) {
+                return null;
+            }
         }
 
         /** Bytes sent, or -1 (errno not kept: the caller falls back to Netty, which sees it again). */
