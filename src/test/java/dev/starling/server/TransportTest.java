@@ -45,7 +45,7 @@ class TransportTest {
     @EnumSource(Transport.class)
     void largeReplies_clientNotReading_queueAndArriveIntact(Transport t) {
         assumeThat(t.isAvailable()).isTrue();
-        byte[] big = new byte[8 << 20];
+        byte[] big = new byte[4 << 20];
         for (int i = 0; i < big.length; i++) big[i] = (byte) ('a' + i % 26);
         try (ServerFixture s = ServerFixture.start(t); Jedis j = s.jedis(); RespClient c = s.raw()) {
             j.set("big".getBytes(StandardCharsets.US_ASCII), big);
@@ -55,7 +55,7 @@ class TransportTest {
                 req.writeBytes(RespClient.encode(RespClient.args("PING")));
             }
             c.send(req.toByteArray());
-            // The socket cannot take 32 MB: the rest waits in Netty's outbound buffer.
+            // The socket cannot take 16 MB: the rest waits in Netty's outbound buffer.
             await().atMost(Duration.ofSeconds(10)).until(() -> outputBytes(s, j) > 0);
             for (int i = 0; i < 4; i++) {
                 byte[] r = c.readReply();
@@ -99,7 +99,7 @@ class TransportTest {
     @EnumSource(Transport.class)
     void replicaLink_syncsAndStreams(Transport t) {
         assumeThat(t.isAvailable()).isTrue();
-        try (ServerFixture m = ServerFixture.start(t); ServerFixture r = ServerFixture.start(t);
+        try (ServerFixture m = ServerFixture.start(t, "--repl-diskless-sync-delay", "0"); ServerFixture r = ServerFixture.start(t);
              Jedis mj = m.jedis(); Jedis rj = r.jedis()) {
             mj.set("before", "1");
             rj.replicaof("127.0.0.1", m.port());
