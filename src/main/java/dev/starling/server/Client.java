@@ -9,7 +9,6 @@ import dev.starling.protocol.Resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 

@@ -24,10 +24,6 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The one place that picks Netty's transport: the I/O handler, the channel classes, a channel's
@@ -36,13 +32,13 @@ import java.lang.invoke.MethodHandle;
  * ae picks the best multiplexer at build time); an unavailable choice falls back to epoll, then nio.
  *
  * <p>Direct writes: Redis's writeToClient calls write(2) as soon as the executor has replies. On
- * epoll and io_uring Starling does the same when Netty's outbound buffer is empty. Both transports
- * keep a message in that buffer until the kernel has taken all of it (io_uring removes it only on
- * the write's completion), so an empty buffer means no Netty write is queued or in flight and a
- * write(2) from the loop thread cannot reorder bytes; a partial write leaves the rest to Netty,
- * which queues it behind nothing. Epoll's sockets are non-blocking; io_uring's accepted sockets are
- * blocking (the ring never blocks on them), so there the write is send(2) with MSG_DONTWAIT, called
- * through the FFM linker (Netty exposes no flags), and a full socket buffer returns at once.
+ * epoll Starling does the same when Netty's outbound buffer is empty: epoll keeps a message there
+ * until the kernel has taken all of it, so an empty buffer means no Netty write is queued and a
+ * write(2) from the loop thread cannot reorder bytes; a partial write leaves the rest to Netty. On
+ * io_uring replies take Netty's path: its accepted sockets are blocking (the ring never blocks on
+ * them), so a plain write(2) could stall the loop, and a send(2) with MSG_DONTWAIT (tried through
+ * the FFM linker) cost the same CPU per request as the ring's own writes, which need ~0.3 system
+ * calls per request instead of ~1.3 (bench/request-cpu.sh, pipeline 1).
  */
 public enum Transport {
     IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
@@ -143,62 +139,24 @@ public enum Transport {
     }
 
     /**
-     * Writes b's readable bytes with one write(2) if the channel has nothing queued (see the class
-     * comment). Returns true if every byte was sent; otherwise b's reader index is past what was
+     * Writes b's readable bytes with one write(2) if the channel is epoll's and has nothing queued
+     * (see the class comment). Returns true if every byte was sent; otherwise b's reader index is past what was
      * sent (possibly nothing) and the caller hands the rest to Netty, which also reports errors.
      */
     static boolean writeDirect(Channel channel, ByteBuf b) {
         if (!b.hasMemoryAddress() || !(channel instanceof UnixChannel u)
-                || !(channel instanceof AbstractEpollStreamChannel || channel instanceof IoUringSocketChannel)
-                || !channel.eventLoop().inEventLoop()) {
+                || !(channel instanceof AbstractEpollStreamChannel) || !channel.eventLoop().inEventLoop()) {
             return false;
         }
         ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
         if (queued == null || !queued.isEmpty() || queued.totalPendingWriteBytes() != 0) return false;
         int n;
-        if (channel instanceof IoUringSocketChannel) {
-            if (!UringSend.ENABLED) return false;
-            n = UringSend.send(u.fd().intValue(), b.memoryAddress() + b.readerIndex(), b.readableBytes());
-            if (n <= 0) return false; // EAGAIN or an error: Netty's write waits or reports it
-        } else {
-            try {
-                n = u.fd().writeAddress(b.memoryAddress(), b.readerIndex(), b.writerIndex());
-            } catch (IOException e) {
-                return false;
-            }
+        try {
+            n = u.fd().writeAddress(b.memoryAddress(), b.readerIndex(), b.writerIndex());
+        } catch (IOException e) {
+            return false;
         }
         b.skipBytes(n);
         return !b.isReadable();
-    }
-
-    /** send(2) with MSG_DONTWAIT | MSG_NOSIGNAL; linked on first use, so only io_uring servers link it. */
-    private static final class UringSend {
-        private static final int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
-        private static final MethodHandle SEND = link();
-        static final boolean ENABLED = SEND != null && !Boolean.getBoolean("starling.transport.noDirectWrite");
-
-        /** The downcall, or null where native access is denied (replies then take Netty's path). */
-        private static MethodHandle link() {
-            try {
-                Linker linker = Linker.nativeLinker();
-                // The buffer pointer passes as a long (same register class on x86-64 and aarch64): no
-                // MemorySegment per call. critical: no thread-state transition for a non-blocking call.
-                return linker.downcallHandle(linker.defaultLookup().find("send").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                        Linker.Option.critical(false));
-            } catch (Throwable t) {
-                return null;
-            }
-        }
-
-        /** Bytes sent, or -1 (errno not kept: the caller falls back to Netty, which sees it again). */
-        static int send(int fd, long address, int len) {
-            try {
-                return (int) (long) SEND.invokeExact(fd, address, (long) len, MSG_DONTWAIT | MSG_NOSIGNAL);
-            } catch (Throwable t) {
-                return -1;
-            }
-        }
     }
 }
