@@ -22,10 +22,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -102,8 +98,6 @@ public final class MasterLink {
         }
     }
 
-    private static final Class<? extends SocketChannel> SOCKET_CHANNEL =
-            Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class;
     private static final int EOF_MARK_SIZE = 40;
     private static final byte[] REPLCONF = Resp.ascii("REPLCONF"), ACK = Resp.ascii("ACK"), NEWLINE = {'\n'};
 
@@ -427,7 +421,7 @@ public final class MasterLink {
         if (server.isShuttingDown()) return;
         Bootstrap b = new Bootstrap()
                 .group(server.eventLoop())
-                .channel(SOCKET_CHANNEL)
+                .channel(server.transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0) // the cron times the connect out, after repl-timeout
                 .handler(new LinkHandler());

@@ -8,10 +8,7 @@ import dev.starling.protocol.Numbers;
 import dev.starling.protocol.Resp;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -216,18 +213,7 @@ public final class Client {
      * to drain) or, on an error, fails and closes the channel as it always does.
      */
     private boolean writeDirect(ByteBuf b) {
-        if (!(channel instanceof AbstractEpollStreamChannel ch) || !b.hasMemoryAddress() || !ch.eventLoop().inEventLoop()) {
-            return false;
-        }
-        ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
-        if (queued == null || !queued.isEmpty() || queued.totalPendingWriteBytes() != 0) return false;
-        try {
-            int n = ch.fd().writeAddress(b.memoryAddress(), b.readerIndex(), b.writerIndex());
-            b.skipBytes(n);
-        } catch (IOException e) {
-            return false;
-        }
-        return !b.isReadable();
+        return Transport.writeDirect(channel, b);
     }
 
     /** Drops unsent replies (the connection is gone). */

@@ -78,9 +78,9 @@ public final class ClientInfo {
     }
 
     private static int fd(Client c) {
-        // The JVM does not expose descriptor numbers portably; Netty's epoll channels do.
-        if (c.channel instanceof io.netty.channel.epoll.EpollSocketChannel ch) return ch.fd().intValue();
-        return (int) (c.id + 7);
+        // The JVM does not expose descriptor numbers portably; Netty's native channels do.
+        int fd = c.channel == null ? -1 : Transport.fd(c.channel);
+        return fd >= 0 ? fd : (int) (c.id + 7);
     }
 
     /** Appends b quoted and escaped as Redis's sdscatrepr. */

@@ -15,13 +15,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -57,6 +51,9 @@ public final class Server {
     public final Stats stats = new Stats();
     /** 40 hex chars, new every start (INFO run_id). */
     public final String runId = randomHex(40);
+    /** Netty's transport for listeners, clients and the replica's link; tests may set it before start. */
+    public Transport transport = Transport.CURRENT;
+
     /** Absolute path of the server executable (INFO executable); set by Main. */
     public String executable = "";
     public final long startMillis;
@@ -128,14 +125,14 @@ public final class Server {
      * logging Redis's "Failed listening on port" line.
      */
     public void start() throws Exception {
-        IoHandlerFactory io = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        log.verbose(transport.describe());
+        IoHandlerFactory io = transport.ioHandlerFactory();
         loop = new MultiThreadIoEventLoopGroup(1, io);
         // Listeners accept on their own thread so CONFIG SET port can bind and wait from the executor.
         acceptLoop = new MultiThreadIoEventLoopGroup(1, io);
         ServerBootstrap b = bootstrap = new ServerBootstrap()
                 .group(acceptLoop, loop)
-                .channel(channelType)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.tcpBacklog)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -177,16 +174,9 @@ public final class Server {
         return i >= 0 ? m.substring(i + 3) : m;
     }
 
-    /**
-     * Redis's anetKeepAlive: probes after tcp-keepalive seconds idle, every third of that, three
-     * times, so a dead peer is noticed in about twice the interval.
-     */
+    /** Redis's anetKeepAlive with tcp-keepalive seconds (see Transport.setKeepAlive). */
     private void applyKeepAlive(SocketChannel ch) {
-        int interval = config.tcpKeepalive;
-        if (interval <= 0 || !(ch instanceof io.netty.channel.epoll.EpollSocketChannel e)) return;
-        e.config().setTcpKeepIdle(interval);
-        e.config().setTcpKeepIntvl(Math.max(1, interval / 3));
-        e.config().setTcpKeepCnt(3);
+        if (config.tcpKeepalive > 0) Transport.setKeepAlive(ch, config.tcpKeepalive);
     }
 
     private ServerBootstrap bootstrap;

@@ -3,8 +3,7 @@ package dev.starling.server;
 import dev.starling.support.RespClient;
 import dev.starling.support.ServerFixture;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,11 +19,8 @@ class KeepaliveTest {
             AtomicReference<Object[]> opts = new AtomicReference<>();
             s.onExecutor(() -> {
                 Client cl = s.server.clients.values().iterator().next();
-                var cfg = cl.channel.config();
-                opts.set(Epoll.isAvailable()
-                        ? new Object[]{cfg.getOption(ChannelOption.SO_KEEPALIVE), cfg.getOption(EpollChannelOption.TCP_KEEPIDLE),
-                                cfg.getOption(EpollChannelOption.TCP_KEEPINTVL), cfg.getOption(EpollChannelOption.TCP_KEEPCNT)}
-                        : new Object[]{cfg.getOption(ChannelOption.SO_KEEPALIVE), 60, 20, 3});
+                Object[] o = Transport.keepAlive((SocketChannel) cl.channel);
+                opts.set(o != null ? o : new Object[]{cl.channel.config().getOption(ChannelOption.SO_KEEPALIVE), 60, 20, 3});
             });
             assertThat(opts.get()).containsExactly(true, 60, 20, 3);
         }

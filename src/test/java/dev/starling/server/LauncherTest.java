@@ -32,7 +32,7 @@ class LauncherTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("STARLING_CLASSPATH", System.getProperty("java.class.path"));
-        pb.environment().put("STARLING_JAVA_OPTS", "-Xmx256m");
+        pb.environment().put("STARLING_JAVA_OPTS", "-Xmx256m -Dstarling.transport=" + System.getProperty("starling.transport", ""));
         Process p = pb.start();
         started.add(p);
         return p;

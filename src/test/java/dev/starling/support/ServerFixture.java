@@ -4,6 +4,7 @@ import dev.starling.config.Config;
 import dev.starling.config.ConfigLoader;
 import dev.starling.server.Clock;
 import dev.starling.server.Server;
+import dev.starling.server.Transport;
 import redis.clients.jedis.Jedis;
 
 import java.util.ArrayList;
@@ -22,12 +23,18 @@ public final class ServerFixture implements AutoCloseable {
     }
 
     public static ServerFixture start(String... options) {
+        return start(Transport.CURRENT, options);
+    }
+
+    /** A Starling on the given Netty transport instead of the suite's (-Dstarling.transport). */
+    public static ServerFixture start(Transport transport, String... options) {
         try {
             Config config = new Config();
             List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", "127.0.0.1", "--save", "", "--loglevel", "warning"));
             args.addAll(Arrays.asList(options));
             ConfigLoader.load(config, ConfigLoader.argsToConfigText(args));
             Server server = new Server(config, Clock.SYSTEM);
+            server.transport = transport;
             server.start();
             return new ServerFixture(server);
         } catch (Exception e) {

@@ -80,6 +80,10 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().put("STARLING_CLASSPATH", System.getProperty("java.class.path"));
         if (javaOpts != null) pb.environment().put("STARLING_JAVA_OPTS", javaOpts);
         else pb.environment().remove("STARLING_JAVA_OPTS");
+        // The suite's transport (mvn test -Dstarling.transport=...) reaches launched servers too,
+        // through the java launcher's own variable so the launcher's default options stay.
+        String transport = System.getProperty("starling.transport", "");
+        if (!transport.isEmpty()) pb.environment().put("JDK_JAVA_OPTIONS", "-Dstarling.transport=" + transport);
         try {
             process = pb.start();
         } catch (IOException e) {
