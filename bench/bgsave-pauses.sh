@@ -7,7 +7,7 @@
 # with a collector pause or a safepoint says so; one that coincides with nothing is scheduling or I/O.
 #   KEYS=5000000 bench/bgsave-pauses.sh        # a quiet machine
 #   KEYS=200000 WINDOW=3 bench/bgsave-pauses.sh
-#   EXTRA_JAVA_OPTS=-Dstarling.background-nice=0 bench/bgsave-pauses.sh   # added to the launcher's defaults
+#   EXTRA_JAVA_OPTS=-XX:-ShenandoahPacing bench/bgsave-pauses.sh   # added to the launcher's defaults
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"

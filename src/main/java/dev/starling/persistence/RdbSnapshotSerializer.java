@@ -6,7 +6,6 @@ import dev.starling.keyspace.Keyspace;
 import dev.starling.keyspace.Snapshot;
 import dev.starling.keyspace.SnapshotConsumer;
 import dev.starling.keyspace.SnapshotReader;
-import dev.starling.server.BackgroundPriority;
 import dev.starling.server.Server;
 import dev.starling.types.Hash;
 import dev.starling.types.Listpack;
@@ -460,7 +459,6 @@ public final class RdbSnapshotSerializer implements SnapshotConsumer {
         String err = null;
         boolean cancelled = false;
         try {
-            BackgroundPriority.lowerCurrentThread();
             readSnapshot();
             for (;;) {
                 Batch b = queue.take();

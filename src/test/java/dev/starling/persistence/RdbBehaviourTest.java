@@ -254,43 +254,6 @@ class RdbBehaviourTest {
         }
     }
 
-    /**
-     * The serializer thread runs at a higher nice value than the executor, so on busy cores the
-     * scheduler serves clients first (BackgroundPriority).
-     */
-    @Test
-    void bgsave_serializerThread_runsAtBackgroundNice() throws Exception {
-        try (ServerFixture f = ServerFixture.start(concat(OPTS, "--dir", Files.createTempDirectory("nice").toString()));
-             RespClient c = f.raw()) {
-            c.callString("DEBUG", "POPULATE", "20000", "key", "10");
-            c.callString("CONFIG", "SET", "rdb-key-save-delay", "-2");
-            assertThat(c.callString("BGSAVE")).isEqualTo("+Background saving started\r\n");
-            await().atMost(Duration.ofSeconds(30)).until(() -> threadNice("starling-bgsave") == 10);
-            int[] executorNice = new int[1];
-            f.onExecutor(() -> executorNice[0] = dev.starling.server.BackgroundPriority.currentThreadNice());
-            assertThat(executorNice[0]).isZero();
-            c.callString("CONFIG", "SET", "rdb-key-save-delay", "0");
-            await().atMost(Duration.ofSeconds(60)).until(() -> "0".equals(info(c, "rdb_bgsave_in_progress")));
-            assertThat(info(c, "rdb_last_bgsave_status")).isEqualTo("ok");
-        }
-    }
-
-    /** The nice value of this process's thread named name (field 19 of its stat), or -1 if none runs. */
-    static int threadNice(String name) throws Exception {
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : (Iterable<Path>) tasks::iterator) {
-                try {
-                    if (!Files.readString(t.resolve("comm")).strip().equals(name)) continue;
-                    String stat = Files.readString(t.resolve("stat"));
-                    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
-                } catch (java.io.IOException gone) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        return -1;
-    }
-
     // ---------------------------------------------------------------- the Loading API
 
     @Test
