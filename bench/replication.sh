@@ -36,7 +36,10 @@
 # so a large sync under load measures the sync and not 7.0's output-buffer resync loop; set
 # REPLICA_OBUF= to keep the servers' default). Resyncs beyond the planned ones are counted (sync_full).
 # Knobs: KEYS, VALUE, CLIENTS, WRITE_KEYS, WINDOW, WARM, MAX_CLIENTS, MAX_SECONDS, ROUNDS (medians),
-# MODES, PAIRS, WARM_SYNC, REPLICA_OBUF, SYNC_TIMEOUT (s), SERVER_OPTS (extra options, all servers);
+# MODES, PAIRS, WARM_SYNC, REPLICA_OBUF, SYNC_TIMEOUT (s), SERVER_OPTS (extra options, all servers),
+# REPLICA_CPUS (taskset CPU list for the replicas: `REPLICA_CPUS=1 taskset -c 0 bench/replication.sh`
+# keeps the primary, the loads and the probes on CPU 0 and the replicas on CPU 1, as if the replica
+# had its own machine);
 # REPORT_ONLY=1 prints the report again from the last run's CSV.
 # Output: Markdown to stdout and bench/results/replication.md; raw rows in bench/results/replication.csv.
 set -euo pipefail
@@ -87,6 +90,8 @@ new_replica() {
   mkdir -p "$2"
   start_server "$1" --dir "$2" ${SERVER_OPTS:-}
   RPORT=$LAST_PORT RPID=$LAST_PID
+  # Every thread of the replica onto its own CPUs (threads it creates later inherit them).
+  [ -z "${REPLICA_CPUS:-}" ] || taskset -a -p -c "$REPLICA_CPUS" "$RPID" >/dev/null
 }
 
 measure() {
