@@ -496,9 +496,9 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
             int eptr = zzlFind(lp, ele);
             if (eptr >= 0) {
                 double curscore = zzlGetScore(lp, Listpack.next(lp, eptr));
+                if ((inFlags & IN_INCR) != 0) score += curscore;
                 int out = updateOutcome(score, curscore, inFlags);
                 if (out != UPDATE) return out;
-                if ((inFlags & IN_INCR) != 0) score += curscore;
                 if (newscore != null) newscore[0] = score;
                 if (score == curscore) return 0;
                 lp = zzlDelete(lp, eptr);
@@ -516,9 +516,9 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
         Node x = dict.get(ele);
         if (x != null) {
             double curscore = x.score;
+            if ((inFlags & IN_INCR) != 0) score += curscore;
             int out = updateOutcome(score, curscore, inFlags);
             if (out != UPDATE) return out;
-            if ((inFlags & IN_INCR) != 0) score += curscore;
             if (newscore != null) newscore[0] = score;
             if (score == curscore) return 0;
             zsl.updateScore(x, score);
@@ -536,16 +536,14 @@ public final class ZSet implements ObjectEncoding.Typed, Digest.Digestible, Dupl
     private static final int UPDATE = -1;
 
     /**
-     * zsetAdd's rules for a member already present: NX leaves it, INCR adds (NaN fails), GT / LT
-     * leave it unless the score grows / shrinks. Returns the OUT_* flags to return as they are, or
-     * {@link #UPDATE} when the member takes the new score (score, plus curscore under INCR).
+     * zsetAdd's rules for a member already present, given the new score (already incremented
+     * under INCR): NX leaves it, an INCR to NaN fails, GT / LT leave it unless the score grows /
+     * shrinks. Returns the OUT_* flags to return as they are, or {@link #UPDATE} when the member
+     * takes the new score.
      */
     private static int updateOutcome(double score, double curscore, int inFlags) {
         if ((inFlags & IN_NX) != 0) return OUT_NOP;
-        if ((inFlags & IN_INCR) != 0) {
-            score += curscore;
-            if (Double.isNaN(score)) return OUT_NAN;
-        }
+        if ((inFlags & IN_INCR) != 0 && Double.isNaN(score)) return OUT_NAN;
         if (((inFlags & IN_LT) != 0 && score >= curscore) || ((inFlags & IN_GT) != 0 && score <= curscore)) return OUT_NOP;
         return UPDATE;
     }
