@@ -101,6 +101,7 @@ public final class Primary implements dev.starling.server.Shutdown.Replicas {
         server.noReplicasCheck = p::checkGoodReplicas;
         server.cronHooks.add(p::cron);
         server.clientListeners.add(p::clientClosed);
+        server.afterLoopHooks.add(p::freeReplicationBacklog);
         server.infoFields.put("sync_full", () -> p.statSyncFull);
         server.infoFields.put("sync_partial_ok", () -> p.statSyncPartialOk);
         server.infoFields.put("sync_partial_err", () -> p.statSyncPartialErr);

@@ -3,6 +3,7 @@ package dev.starling.replication;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,11 @@ class BacklogTest {
     private final long[] size = {16 * 1024};
     private final Backlog b = new Backlog(new UnpooledByteBufAllocator(false), () -> 0L, () -> size[0]);
     private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+
+    @AfterEach
+    void freeBlocks() {
+        b.free();
+    }
 
     /** Appends one SET command of a value of n bytes, as the stream would. */
     private void set(int n) {
@@ -135,7 +141,9 @@ class BacklogTest {
             assertThat(got.memory()).isEqualTo(expected.memory());
             assertThat(got.histlen()).isEqualTo(expected.histlen());
             assertThat(got.firstByteOffset()).isEqualTo(expected.firstByteOffset());
+            got.free();
         }
+        expected.free();
         direct.release();
     }
 }
