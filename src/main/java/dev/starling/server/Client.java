@@ -162,7 +162,8 @@ public final class Client {
         if (out == null) {
             out = spare != null ? spare : channel.alloc().ioBuffer(512);
             spare = null;
-            if (!pendingWrite) server.markPendingWrite(this);
+            // Replies to the client being read are flushed at the end of its batch; others need the task.
+            if (!pendingWrite && server.reading != this) server.markPendingWrite(this);
         }
         return out;
     }
