@@ -18,7 +18,9 @@
 # context switches/req. BASE_JAR=path/to/starling.jar adds a third server, Starling from that jar
 # ("base"), measured the same way, so a change can be compared with its base in one run;
 # BASE_JAVA_OPTS (with or without BASE_JAR) runs that server with other JVM options (the launcher's
-# STARLING_JAVA_OPTS), e.g. another collector.
+# STARLING_JAVA_OPTS), e.g. another collector. A second table shows the client's side: redis-benchmark's
+# own CPU per request (bash's `time`) and how much of a core each process kept busy; at pipeline 1 the
+# client's one thread is the busier, so its cost per request sets the throughput for either server.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
@@ -51,7 +53,7 @@ loop_ticks() {
 }
 
 raw="$WORK/raw.csv"
-echo "server,rep,test,n,utime,stime,loop,syscalls,cswitches" >"$raw"
+echo "server,rep,test,n,utime,stime,loop,syscalls,cswitches,client_us,rps" >"$raw"
 
 # measure SERVER PID PORT REP TEST N: one redis-benchmark run bracketed by CPU readings (REP 0 = warm-up)
 measure() {
@@ -62,9 +64,12 @@ measure() {
     sleep 0.3 # perf attaches to every thread before the run starts
   fi
   before=$(ticks "$pid"); l0=$(loop_ticks "$pid")
-  redis-benchmark -p "$port" -c "$CLIENTS" -P "$PIPELINE" -n "$n" -r "$KEYSPACE" -t "$test" -q >"$WORK/bench.out" 2>&1 \
-    || { echo "redis-benchmark failed against $server: $(tr '\r' '\n' <"$WORK/bench.out" | tail -1)" >&2; return 1; }
+  local TIMEFORMAT='%3U %3S' ok=0 client rps
+  { time redis-benchmark -p "$port" -c "$CLIENTS" -P "$PIPELINE" -n "$n" -r "$KEYSPACE" -t "$test" -q >"$WORK/bench.out" 2>&1 || ok=$?; } 2>"$WORK/time.out"
+  [ "$ok" = 0 ] || { echo "redis-benchmark failed against $server: $(tr '\r' '\n' <"$WORK/bench.out" | tail -1)" >&2; return 1; }
   after=$(ticks "$pid"); l1=$(loop_ticks "$pid")
+  client=$(awk '{printf "%d", ($1 + $2) * 1000000}' "$WORK/time.out")
+  rps=$(tr '\r' '\n' <"$WORK/bench.out" | grep -a 'requests per second' | tail -1 | sed 's/^[^:]*: *\([0-9.]*\) requests.*/\1/')
   if [ -n "$perfpid" ]; then
     kill -INT "$perfpid"
     wait "$perfpid" || true
@@ -72,10 +77,10 @@ measure() {
     cs=$(awk -F, '$3 == "context-switches" {print $1}' "$WORK/perf.txt")
   fi
   [ "$rep" = 0 ] && return 0
-  [ "$rep" = perf ] && { echo "$server,perf,$test,$n,,,,$sc,$cs" >>"$raw"; return 0; }
+  [ "$rep" = perf ] && { echo "$server,perf,$test,$n,,,,$sc,$cs,," >>"$raw"; return 0; }
   read -r u0 s0 <<<"$before"
   read -r u1 s1 <<<"$after"
-  echo "$server,$rep,$test,$n,$((u1 - u0)),$((s1 - s0)),$((l1 - l0)),$sc,$cs" >>"$raw"
+  echo "$server,$rep,$test,$n,$((u1 - u0)),$((s1 - s0)),$((l1 - l0)),$sc,$cs,$client,$rps" >>"$raw"
   echo "rep $rep $test $server: $(tr '\r' '\n' <"$WORK/bench.out" | grep -a 'requests per second' | tail -1 | sed 's/^ *//')" \
     "cpu $(( (u1 - u0 + s1 - s0) * 1000000 / HZ / n )) us/req" >&2
 }
@@ -159,5 +164,24 @@ for t in tests:
         row.append(f"{fmt(med(x, t, lambda q: us(q, 'utime')))} / {fmt(med(x, t, lambda q: us(q, 'stime')))}")
     row += [fmt(med(x, t, lambda q: us(q, 'loop'))) for x in starlings]
     row += [fmt(med(x, t, sc)) for x in servers] + [fmt(med(x, t, cs)) for x in servers]
+    print("| " + " | ".join(row) + " |")
+
+# The client: when redis-benchmark's one thread keeps its core busy, throughput is its CPU per
+# request, whichever server answers.
+per = lambda f: lambda q: float(q[f]) if q[f] else None
+print(f"\nThe client: redis-benchmark's CPU per request (user+system) and the share of a core each "
+      f"process kept busy (CPU per request x requests per second)\n")
+head = ["test"]
+for x in servers: head += [f"{name[x]} req/s", f"{name[x]} client µs/req", f"{name[x]} client core", f"{name[x]} server core"]
+print("| " + " | ".join(head) + " |")
+print("|---" + "|---:" * (len(head) - 1) + "|")
+for t in tests:
+    row = [t.upper()]
+    for x in servers:
+        rps = med(x, t, per("rps"))
+        cli = med(x, t, lambda q: int(q["client_us"]) / int(q["n"]) if q["client_us"] else None)
+        srv = med(x, t, us)
+        core = lambda v: None if v is None or rps is None else v * rps / 1e6
+        row += [fmt(rps, 0), fmt(cli), fmt(core(cli)), fmt(core(srv))]
     print("| " + " | ".join(row) + " |")
 EOF
