@@ -92,6 +92,7 @@ public final class Propagator {
     public void install() {
         server.keyspace.listener = new DeletionListener(server.keyspace.listener);
         server.infoFields.put("master_repl_offset", stream::offset);
+        server.afterLoopHooks.add(stream::release);
     }
 
     /** True while someone consumes the stream: only then are commands propagated or rewritten. */

@@ -151,6 +151,14 @@ public final class ReplicationStream {
         }
     }
 
+    /** Releases the reusable chunk; once the event loop has stopped (see Server.afterLoopHooks). */
+    void release() {
+        if (chunk != null) {
+            chunk.release();
+            chunk = null;
+        }
+    }
+
     /**
      * A replica's relay of its master's stream: data (commands fully applied here) is appended for
      * replicas as it is, after any pending chunk, and master_repl_offset grows by its length whether
