@@ -7,9 +7,14 @@ import dev.starling.server.Server;
 import dev.starling.server.Transport;
 import redis.clients.jedis.Jedis;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * An in-process Starling on an ephemeral loopback port. Options use the command-line syntax:
@@ -17,9 +22,12 @@ import java.util.List;
  */
 public final class ServerFixture implements AutoCloseable {
     public final Server server;
+    /** The server's dir unless the options name another: a SAVE or BGSAVE never lands in the working directory. */
+    private final Path dir;
 
-    private ServerFixture(Server server) {
+    private ServerFixture(Server server, Path dir) {
         this.server = server;
+        this.dir = dir;
     }
 
     public static ServerFixture start(String... options) {
@@ -30,13 +38,15 @@ public final class ServerFixture implements AutoCloseable {
     public static ServerFixture start(Transport transport, String... options) {
         try {
             Config config = new Config();
-            List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", "127.0.0.1", "--save", "", "--loglevel", "warning"));
+            Path dir = Files.createTempDirectory("starling-fixture");
+            List<String> args = new ArrayList<>(List.of("--port", "0", "--bind", "127.0.0.1", "--save", "", "--loglevel", "warning",
+                    "--dir", dir.toString()));
             args.addAll(Arrays.asList(options));
             ConfigLoader.load(config, ConfigLoader.argsToConfigText(args));
             Server server = new Server(config, Clock.SYSTEM);
             server.transport = transport;
             server.start();
-            return new ServerFixture(server);
+            return new ServerFixture(server, dir);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start Starling", e);
         }
@@ -67,5 +77,10 @@ public final class ServerFixture implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is harmless
+        }
     }
 }
