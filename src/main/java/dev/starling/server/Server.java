@@ -273,6 +273,14 @@ public final class Server {
     private void shutdownLoop() {
         if (acceptLoop != null) acceptLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (loop != null) loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // A connection the stopping loop closed without delivering channelInactive still holds buffers.
+        for (Client c : clients.values()) {
+            c.discardOutput();
+            if (c.query != null) {
+                c.query.release();
+                c.query = null;
+            }
+        }
         for (Runnable r : afterLoopHooks) r.run();
     }
 

@@ -77,10 +77,12 @@ public final class ServerFixture implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        // The files go now; the empty directory at exit, as a test may restart from a rewritten config naming it.
         try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.filter(f -> !f.equals(dir)).sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
-            // a leftover temporary directory is harmless
+            // a leftover temporary file is harmless
         }
+        dir.toFile().deleteOnExit();
     }
 }
