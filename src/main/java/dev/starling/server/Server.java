@@ -274,13 +274,7 @@ public final class Server {
         if (acceptLoop != null) acceptLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (loop != null) loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // A connection the stopping loop closed without delivering channelInactive still holds buffers.
-        for (Client c : clients.values()) {
-            c.discardOutput();
-            if (c.query != null) {
-                c.query.release();
-                c.query = null;
-            }
-        }
+        for (Client c : clients.values()) releaseBuffers(c);
         for (Runnable r : afterLoopHooks) r.run();
     }
 
@@ -381,13 +375,18 @@ public final class Server {
     public void freeClient(Client c) {
         if (reading == c) reading = null;
         clients.remove(c.id);
+        releaseBuffers(c);
+        c.flags |= Client.CLOSE_ASAP;
+        for (ClientListener l : clientListeners) l.clientClosed(c);
+    }
+
+    /** Drops c's unsent replies and unread input. */
+    private static void releaseBuffers(Client c) {
         c.discardOutput();
         if (c.query != null) {
             c.query.release();
             c.query = null;
         }
-        c.flags |= Client.CLOSE_ASAP;
-        for (ClientListener l : clientListeners) l.clientClosed(c);
     }
 
     /** Told when a client goes away (MONITOR lists, pub/sub, blocking). */
