@@ -40,14 +40,20 @@ start_redis() {
 }
 
 # start_starling PORT [OPTION ...] -> sets LAST_PID; the log is $WORK/starling-PORT.log (bin/starling-server execs the JVM, so $! is the JVM).
-# The jar is rebuilt when a source is newer than it, so freshly merged commands are benchmarked.
+# The jar is rebuilt when a source is newer than it, so freshly merged commands are benchmarked, and
+# copied into $WORK once: every server of the run uses that copy, so a rebuild of target/ during
+# the run (an edit, a test run) neither mixes builds nor breaks a running JVM's lazy class loading.
 start_starling() {
-  if [ ! -f "$root/target/starling.jar" ] \
-    || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$root/target/starling.jar" -print -quit)" ]; then
-    echo "building target/starling.jar ..." >&2
-    (cd "$root" && JAVA_HOME=$("$root/bin/find-java") mvn -q -o -B package -DskipTests >&2)
+  if [ ! -f "$WORK/starling.jar" ]; then
+    if [ ! -f "$root/target/starling.jar" ] \
+      || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$root/target/starling.jar" -print -quit)" ]; then
+      echo "building target/starling.jar ..." >&2
+      (cd "$root" && JAVA_HOME=$("$root/bin/find-java") mvn -q -o -B package -DskipTests >&2)
+    fi
+    cp "$root/target/starling.jar" "$WORK/starling.jar"
   fi
-  "$root/bin/starling-server" --port "$1" --bind 127.0.0.1 --save "" --enable-debug-command yes \
+  STARLING_CLASSPATH=${STARLING_CLASSPATH:-$WORK/starling.jar} \
+    "$root/bin/starling-server" --port "$1" --bind 127.0.0.1 --save "" --enable-debug-command yes \
     "${@:2}" >"$WORK/starling-$1.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")

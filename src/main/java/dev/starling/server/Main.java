@@ -109,7 +109,7 @@ public final class Main {
         server.log.warning("Server initialized");
         writePidFile(server);
         Signals.install(server);
-        HeapPacer.start(server.log);
+        HeapPacer.start(server.log, server.loading::inProgress);
         // The listeners are bound: clients get -LOADING while the file loads (Redis 7.0's order).
         // With appendonly yes Redis 7.0 loads the AOF directory and ignores the RDB file.
         int loaded = config.appendonly ? server.aof.loadAtStart() : server.rdb.loadDataFromDiskAtStart();
