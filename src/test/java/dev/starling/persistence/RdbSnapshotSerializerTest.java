@@ -191,19 +191,33 @@ class RdbSnapshotSerializerTest {
         try (ServerFixture s = ServerFixture.start("--enable-debug-command", "yes")) {
             populate(s);
             try (Jedis j = s.jedis()) {
-                j.configSet("rdb-key-save-delay", "50"); // microseconds per key: a walk of ~1 s
+                // Microseconds per key: a walk of 20 s and more, cut short (below) once the writers
+                // have grown db0 past its doubling. A fixed shorter walk raced the writers' speed.
+                j.configSet("rdb-key-save-delay", "1000");
             }
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong writes = new AtomicLong();
             List<Thread> writers = SnapshotDriverTest.startWriters(writes, i -> grower(s, i, stop, writes));
             AtomicReference<Map<String, String>> cut = new AtomicReference<>();
+            Thread hurry = new Thread(() -> {
+                try (Jedis j = s.jedis()) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> cut.get() != null && j.dbSize() > 40_000);
+                } catch (RuntimeException timedOut) {
+                    // the dbSize assertion below reports it
+                } finally {
+                    try (Jedis j = s.jedis()) {
+                        j.configSet("rdb-key-save-delay", "0"); // the rest of the walk at full speed
+                    }
+                }
+            }, "test-hurry-the-walk");
+            hurry.start();
             long before = writes.get();
             byte[] rdb = threaded(s, "noeviction", cut, true);
             long during = writes.get() - before;
+            hurry.join();
             long keysAfter;
             try (Jedis j = s.jedis()) {
                 keysAfter = j.dbSize();
-                j.configSet("rdb-key-save-delay", "0");
             }
             stop.set(true);
             for (Thread t : writers) t.join(10_000);
