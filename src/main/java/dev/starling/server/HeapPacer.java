@@ -120,8 +120,9 @@ final class HeapPacer implements Runnable {
             } catch (InterruptedException e) {
                 return;
             }
+            long used = memory.getHeapMemoryUsage().getUsed();
             if (resting.getAsBoolean()) {
-                if (usedBeforeRest < 0) usedBeforeRest = memory.getHeapMemoryUsage().getUsed();
+                if (usedBeforeRest < 0) usedBeforeRest = used;
                 continue;
             }
             long n = cycles.getCollectionCount();
@@ -130,7 +131,7 @@ final class HeapPacer implements Runnable {
                 // any, is garbage now; a cycle of Shenandoah's own during the load only makes this less).
                 // The load's own garbage waits for the next growth cycle, or for a quiet one.
                 seenCycles = n;
-                live = Math.max(0, memory.getHeapMemoryUsage().getUsed() - usedBeforeRest);
+                live = Math.max(0, used - usedBeforeRest);
                 usedBeforeRest = -1;
                 quietCollected = false;
             }
@@ -141,7 +142,6 @@ final class HeapPacer implements Runnable {
                 live = liveAfterCycle();
                 quietCollected = false;
             }
-            long used = memory.getHeapMemoryUsage().getUsed();
             long now = System.nanoTime();
             if (used < quietBase) quietBase = used;
             if (used - quietBase > QUIET_GROWTH) {
